@@ -1,0 +1,28 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShmGen.Generator.Model;
+
+namespace ShmGen.Generator;
+
+/// <summary>
+/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class ShmGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var segments = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                TypeNames.SharedSegmentAttributeMetadataName,
+                static (node, _) => node is StructDeclarationSyntax,
+                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Segment, cancellationToken))
+            .WithTrackingName(TrackingNames.SegmentSpecs)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.ValidSegments);
+
+        context.RegisterSourceOutput(segments, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
+    }
+}

@@ -1,0 +1,8 @@
+namespace ShmGen.Generator;
+
+/// <summary>Names of the incremental steps, so tests can assert each is cached after an unrelated edit.</summary>
+internal static class TrackingNames
+{
+    public const string SegmentSpecs = nameof(SegmentSpecs);
+    public const string ValidSegments = nameof(ValidSegments);
+}

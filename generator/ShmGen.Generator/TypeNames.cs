@@ -1,0 +1,25 @@
+namespace ShmGen.Generator;
+
+/// <summary>Every type the generator reads or writes, by metadata name or global::-qualified name.</summary>
+internal static class TypeNames
+{
+    public const string SharedSegmentAttributeMetadataName = "ShmGen.SharedSegmentAttribute";
+    public const string SharedQueueAttributeMetadataName = "ShmGen.SharedQueueAttribute";
+
+    public const string SegmentOptions = "global::ShmGen.SegmentOptions";
+    public const string SegmentFormat = "global::ShmGen.SegmentFormat";
+    public const string SegmentMapping = "global::ShmGen.Runtime.SegmentMapping";
+    public const string SegmentDefinition = "global::ShmGen.Runtime.SegmentDefinition";
+    public const string SegmentKind = "global::ShmGen.Runtime.SegmentKind";
+    public const string LockRepair = "global::ShmGen.Runtime.LockRepair";
+    public const string QueueRing = "global::ShmGen.Runtime.QueueRing";
+    public const string IDisposable = "global::System.IDisposable";
+    public const string TimeSpan = "global::System.TimeSpan";
+    public const string CancellationToken = "global::System.Threading.CancellationToken";
+    public const string UnixFileMode = "global::System.IO.UnixFileMode";
+    public const string Span = "global::System.Span";
+    public const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
+    public const string EditorBrowsable = "global::System.ComponentModel.EditorBrowsable";
+    public const string EditorBrowsableState = "global::System.ComponentModel.EditorBrowsableState";
+}

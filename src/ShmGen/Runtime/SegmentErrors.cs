@@ -1,0 +1,36 @@
+using System;
+using ShmGen.Native;
+
+namespace ShmGen.Runtime;
+
+/// <summary>The one place an errno becomes the exception DESIGN §3 names, with the segment and the failed call.</summary>
+internal static class SegmentErrors
+{
+    public static Exception FromErrno(string name, string call, int errno)
+    {
+        var what = $"{call} on shared memory segment '/{name}' failed: {Errno.Describe(errno)}";
+        return errno switch
+        {
+            Errno.ENOENT => new SegmentNotFoundException(
+                name,
+                $"Shared memory segment '/{name}' does not exist ({call}: {Errno.Describe(errno)}). It was never created, was " +
+                "unlinked, or was removed by systemd-logind: with RemoveIPC=yes (the default on many distributions) a user's " +
+                "segments are deleted when their last session ends; run services as system users or set RemoveIPC=no.",
+                errno),
+            Errno.EACCES or Errno.EPERM => new UnauthorizedAccessException(
+                $"{what}. The segment belongs to another user or its mode does not admit this one."),
+            Errno.ELOOP => new UnauthorizedAccessException(
+                $"{what}. A symbolic link is planted at /dev/shm/{name}; ShmGen never follows one (O_NOFOLLOW)."),
+            Errno.ENOSPC or Errno.EDQUOT or Errno.EFBIG => new OutOfSharedMemoryException(
+                name, $"{what}. /dev/shm (tmpfs) is full or its size limit is reached; free segments or enlarge the mount.", errno),
+            Errno.ENOMEM => new OutOfSharedMemoryException(
+                name, $"{what}. The process is out of memory or address space, or a memory limit (cgroup, RLIMIT_AS, vm.max_map_count) was reached.", errno),
+            Errno.EMFILE => new SharedSegmentException(
+                name, $"{what}. This process has reached its open file limit (RLIMIT_NOFILE, see ulimit -n).", errno),
+            Errno.ENFILE => new SharedSegmentException(
+                name, $"{what}. The system-wide open file limit (fs.file-max) is reached.", errno),
+            Errno.ENAMETOOLONG => new ArgumentException($"{what}. The name is too long for this system."),
+            _ => new SharedSegmentException(name, what + ".", errno),
+        };
+    }
+}

@@ -1,0 +1,656 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using ShmGen.Layout;
+using ShmGen.Native;
+using static Tmds.Linux.LibC;
+
+namespace ShmGen.Runtime;
+
+/// <summary>Restores a payload's invariants after a lock holder died mid-update (the struct's <c>OnLockAbandoned</c>).</summary>
+/// <typeparam name="T">The payload type.</typeparam>
+/// <param name="data">The payload, with the lock held.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public delegate void LockRepair<T>(ref T data)
+    where T : unmanaged;
+
+/// <summary>
+/// One mapping of a Standard segment: creation (O_CREAT|O_EXCL, fchmod, posix_fallocate, header, publish), attach
+/// (permission, size and header validation before anything is trusted), the robust lock, unlink and unmap. Every
+/// generated segment and queue type delegates here, so this machinery exists, and is tested, once.
+/// Infrastructure for generated code.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed unsafe class SegmentMapping : IDisposable
+{
+    /// <summary>Where Linux mounts the tmpfs behind POSIX shared memory (glibc's shm_open opens files here).</summary>
+    internal const string ShmDirectory = "/dev/shm/";
+
+    private const int MaxOpenRetryDelayMs = 10;
+
+    private readonly SegmentDefinition _definition;
+    private readonly ulong _device;
+    private readonly ulong _inode;
+    private byte* _base;
+    private readonly nuint _length;
+    private bool _lockHeld;
+    private bool _disposeRequested;
+
+    private SegmentMapping(SegmentDefinition definition, string name, byte* mapping, nuint length, ulong device, ulong inode, bool isCreator, TimeSpan lockTimeout)
+    {
+        _definition = definition;
+        Name = name;
+        _base = mapping;
+        _length = length;
+        _device = device;
+        _inode = inode;
+        IsCreator = isCreator;
+        DefaultLockTimeout = lockTimeout;
+    }
+
+    /// <summary>The POSIX name, without the leading '/'.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether this mapping created the segment (as opposed to attaching to an existing one).</summary>
+    public bool IsCreator { get; }
+
+    /// <summary>The timeout <c>Lock()</c> uses without an argument (<see cref="SegmentOptions.LockTimeout"/>).</summary>
+    public TimeSpan DefaultLockTimeout { get; }
+
+    /// <summary>Whether <see cref="Dispose"/> ran.</summary>
+    public bool IsDisposed => _disposeRequested;
+
+    /// <summary>The start of the payload. Valid until <see cref="Dispose"/>.</summary>
+    public byte* Payload
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var mapping = _base;
+            if (mapping == null || _disposeRequested)
+            {
+                ThrowDisposed();
+            }
+
+            return mapping + SegmentHeader.Size;
+        }
+    }
+
+    internal SegmentHeader* Header => (SegmentHeader*)_base;
+
+    /// <summary>The payload as a typed reference (no copy). Valid until <see cref="Dispose"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref T GetPayload<T>()
+        where T : unmanaged => ref Unsafe.AsRef<T>(Payload);
+
+    /// <summary>Creates a new segment; fails with <see cref="SegmentAlreadyExistsException"/> if the name exists.</summary>
+    public static SegmentMapping Create<T>(SegmentDefinition definition, SegmentOptions? options)
+        where T : unmanaged
+    {
+        var name = ResolveName<T>(definition, options);
+        return CreateCore(definition, name, options ?? DefaultOptions);
+    }
+
+    /// <summary>Attaches to an existing segment, validating permissions, size and header first.</summary>
+    public static SegmentMapping Open<T>(SegmentDefinition definition, SegmentOptions? options)
+        where T : unmanaged
+    {
+        var name = ResolveName<T>(definition, options);
+        try
+        {
+            return OpenCore(definition, name, options ?? DefaultOptions);
+        }
+        catch (StaleSegmentException stale)
+        {
+            throw stale.Public;
+        }
+    }
+
+    /// <summary>
+    /// Creates the segment or attaches to it; between processes exactly one wins the creation. A leftover whose creator
+    /// provably died before finishing initialization is removed and recreated; a live or initialized segment never is.
+    /// </summary>
+    public static SegmentMapping OpenOrCreate<T>(SegmentDefinition definition, SegmentOptions? options)
+        where T : unmanaged
+    {
+        var name = ResolveName<T>(definition, options);
+        options ??= DefaultOptions;
+        var deadline = Stopwatch.GetTimestamp() + ToTimestampTicks(options.OpenTimeout);
+        while (true)
+        {
+            try
+            {
+                return CreateCore(definition, name, options);
+            }
+            catch (SegmentAlreadyExistsException)
+            {
+            }
+
+            try
+            {
+                return OpenCore(definition, name, options);
+            }
+            catch (SegmentNotFoundException) when (Stopwatch.GetTimestamp() < deadline)
+            {
+                // Unlinked between our O_EXCL and our open: try creating again.
+            }
+            catch (StaleSegmentException stale)
+            {
+                ReclaimStale(name, stale.Device, stale.Inode);
+                if (Stopwatch.GetTimestamp() >= deadline)
+                {
+                    throw stale.Public;
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes the name if it exists; <see langword="false"/> when there was nothing to remove.</summary>
+    public static bool TryUnlink(SegmentDefinition definition, SegmentOptions? options)
+    {
+        var name = ResolveName(definition, options);
+        if (UnlinkPath(name))
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.ENOENT)
+        {
+            return false;
+        }
+
+        throw SegmentErrors.FromErrno(name, "shm_unlink", errno);
+    }
+
+    /// <summary>
+    /// Removes the name so no new process can open it; this and other mappings stay valid until disposed. Does nothing
+    /// if the name is gone or now names a different segment (never removes someone else's).
+    /// </summary>
+    public void Unlink()
+    {
+        Span<byte> path = stackalloc byte[ShmDirectory.Length + Name.Length + 1];
+        WritePath(Name, path);
+        Tmds.Linux.stat current;
+        fixed (byte* p = path)
+        {
+            if (lstat(p, &current) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.ENOENT)
+                {
+                    return;
+                }
+
+                throw SegmentErrors.FromErrno(Name, "stat", errno);
+            }
+
+            if ((ulong)current.st_dev != _device || (ulong)current.st_ino != _inode)
+            {
+                return;
+            }
+
+            if (unlink(p) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.ENOENT)
+                {
+                    throw SegmentErrors.FromErrno(Name, "shm_unlink", errno);
+                }
+            }
+        }
+    }
+
+    /// <summary>Takes the lock within <paramref name="timeout"/>, running <paramref name="repair"/> first if the
+    /// previous holder died; <see langword="false"/> when the time ran out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryLock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
+        where T : unmanaged
+    {
+        var acquisition = RobustLock.Acquire(LockPointer, timeout, Name);
+        if (acquisition == LockAcquisition.Acquired)
+        {
+            _lockHeld = true;
+            abandoned = false;
+            return true;
+        }
+
+        abandoned = acquisition == LockAcquisition.AcquiredAbandoned;
+        if (!abandoned)
+        {
+            return false;
+        }
+
+        _lockHeld = true;
+        RecoverAbandoned(repair);
+        return true;
+    }
+
+    /// <summary>Takes the lock, throwing <see cref="TimeoutException"/> when <paramref name="timeout"/> runs out.</summary>
+    public void Lock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
+        where T : unmanaged
+    {
+        if (!TryLock(timeout, repair, out abandoned))
+        {
+            throw new TimeoutException(
+                $"Timed out after {timeout} waiting for the lock of shared memory segment '/{Name}'" +
+                OwnerSuffix() + ".");
+        }
+    }
+
+    /// <summary>Releases the lock taken by <see cref="TryLock{T}"/> (called by the generated Guard's Dispose).</summary>
+    public void ReleaseLock()
+    {
+        RobustLock.Release(LockPointer, Name);
+        _lockHeld = false;
+        if (_disposeRequested)
+        {
+            Unmap();
+        }
+    }
+
+    /// <summary>Unmaps the segment (deferred until the lock is released if this mapping holds it). Idempotent; never
+    /// unlinks.</summary>
+    public void Dispose()
+    {
+        _disposeRequested = true;
+        if (!_lockHeld)
+        {
+            Unmap();
+        }
+    }
+
+    private void* LockPointer
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var mapping = _base;
+            if (mapping == null || _disposeRequested)
+            {
+                ThrowDisposed();
+            }
+
+            return ((SegmentHeader*)mapping)->Lock;
+        }
+    }
+
+    private void RecoverAbandoned<T>(LockRepair<T>? repair)
+        where T : unmanaged
+    {
+        try
+        {
+            repair?.Invoke(ref GetPayload<T>());
+        }
+        catch
+        {
+            // POSIX: unlocking without pthread_mutex_consistent marks the lock not recoverable, so no process ever
+            // sees the unrepaired state as consistent.
+            _lockHeld = false;
+            LibC.pthread_mutex_unlock(LockPointer);
+            throw;
+        }
+
+        RobustLock.MarkConsistent(LockPointer, Name);
+    }
+
+    private string OwnerSuffix()
+    {
+        var owner = RobustLock.OwnerThreadId(LockPointer);
+        return owner == 0 ? string.Empty : $" (held by thread {owner})";
+    }
+
+    private void Unmap()
+    {
+        var mapping = _base;
+        if (mapping != null)
+        {
+            _base = null;
+            munmap(mapping, (Tmds.Linux.size_t)(ulong)_length);
+        }
+    }
+
+    private static readonly SegmentOptions DefaultOptions = new();
+
+    private static string ResolveName<T>(SegmentDefinition definition, SegmentOptions? options)
+        where T : unmanaged
+    {
+        definition.VerifyRuntimeSize(sizeof(T));
+        return ResolveName(definition, options);
+    }
+
+    private static string ResolveName(SegmentDefinition definition, SegmentOptions? options)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException(
+                "ShmGen maps POSIX shared memory through /dev/shm and glibc's robust process-shared mutexes; it runs on Linux only.");
+        }
+
+        var name = options?.Name ?? definition.DefaultName;
+        var error = SegmentNameRules.GetError(name);
+        if (error is not null)
+        {
+            throw new ArgumentException($"Invalid shared memory segment name '{name}': {error}.", nameof(options));
+        }
+
+        if (definition.Format != SegmentFormat.Standard)
+        {
+            throw new NotSupportedException($"{definition.TypeName}: the {definition.Format} format is not supported by this version of ShmGen.");
+        }
+
+        return name;
+    }
+
+    private static SegmentMapping CreateCore(SegmentDefinition definition, string name, SegmentOptions options)
+    {
+        var mode = (ushort)(options.Mode ?? definition.Mode);
+        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
+        WritePath(name, path);
+        int fd;
+        fixed (byte* p = path)
+        {
+            // Owner-only until fchmod applies the exact mode: the umask never widens or narrows it.
+            fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (ushort)(mode & 0x180));
+        }
+
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == Errno.EEXIST
+                ? new SegmentAlreadyExistsException(name, $"Shared memory segment '/{name}' already exists; Create requires a new name (use Open or OpenOrCreate to attach).", errno)
+                : SegmentErrors.FromErrno(name, "shm_open(O_CREAT|O_EXCL)", errno);
+        }
+
+        byte* mapping = null;
+        var total = (nuint)SegmentValidation.TotalSize(definition.PayloadSize);
+        try
+        {
+            // Exclusive until the header is published: openers wait for their LOCK_SH, and one that gets it while the
+            // state word still says "initializing" knows this process died.
+            CheckCall(LibC.flock(fd, LibC.LOCK_EX), name, "flock");
+            CheckCall(fchmod(fd, mode), name, "fchmod");
+            var reserved = posix_fallocate(fd, 0, (long)total);
+            if (reserved != 0)
+            {
+                throw SegmentErrors.FromErrno(name, "posix_fallocate", reserved);
+            }
+
+            mapping = Map(fd, total, name);
+            Tmds.Linux.stat st;
+            CheckCall(fstat(fd, &st), name, "fstat");
+            InitializeHeader((SegmentHeader*)mapping, definition, total, name);
+
+            // Downgrade to the shared lock every user holds: flock belongs to the open file description, which the
+            // mapping keeps alive after close(fd), so the kernel drops it only when this process unmaps or dies.
+            // LOCK_EX succeeding therefore proves that no process maps the segment (what gc and reclaim rely on).
+            CheckCall(LibC.flock(fd, LibC.LOCK_SH), name, "flock");
+            close(fd);
+            return new SegmentMapping(definition, name, mapping, total, (ulong)st.st_dev, (ulong)st.st_ino, isCreator: true, options.LockTimeout);
+        }
+        catch
+        {
+            if (mapping != null)
+            {
+                munmap(mapping, (Tmds.Linux.size_t)(ulong)total);
+            }
+
+            // The name is ours (we created it and hold LOCK_EX), so removing it cannot touch anyone else's segment.
+            UnlinkPath(name);
+            close(fd);
+            throw;
+        }
+    }
+
+    private static void InitializeHeader(SegmentHeader* header, SegmentDefinition definition, nuint total, string name)
+    {
+        header->Magic = SegmentHeader.ExpectedMagic;
+        header->Version = SegmentHeader.CurrentVersion;
+        header->Fingerprint = definition.LayoutFingerprint;
+        header->PayloadOffset = SegmentHeader.Size;
+        header->PayloadSize = (ulong)definition.PayloadSize;
+        header->TotalSize = total;
+        header->CreatorPid = Environment.ProcessId;
+        header->CreatorStartTime = ProcessIdentity.CurrentStartTime;
+        header->Kind = (uint)definition.Kind;
+        header->TypeNameLength = (uint)WriteBounded(definition.TypeName, new Span<byte>(header->TypeName, SegmentHeader.TypeNameCapacity));
+        header->DescriptionLength = (uint)WriteBounded(definition.LayoutDescription, new Span<byte>(header->Description, SegmentHeader.DescriptionCapacity));
+        RobustLock.Initialize(header->Lock, name);
+
+        // Release store: an opener that reads Ready also sees every write above.
+        Volatile.Write(ref header->State, SegmentState.Ready);
+    }
+
+    private static SegmentMapping OpenCore(SegmentDefinition definition, string name, SegmentOptions options)
+    {
+        var expectedMode = (ushort)(options.Mode ?? definition.Mode);
+        var deadline = Stopwatch.GetTimestamp() + ToTimestampTicks(options.OpenTimeout);
+        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
+        WritePath(name, path);
+        var delayMs = 1;
+        while (true)
+        {
+            int fd;
+            fixed (byte* p = path)
+            {
+                fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+            }
+
+            if (fd < 0)
+            {
+                throw SegmentErrors.FromErrno(name, "shm_open", Marshal.GetLastPInvokeError());
+            }
+
+            try
+            {
+                var st = StatChecked(fd, name, expectedMode);
+                if (LibC.flock(fd, LibC.LOCK_SH | LibC.LOCK_NB) != 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno != Errno.EWOULDBLOCK)
+                    {
+                        throw SegmentErrors.FromErrno(name, "flock", errno);
+                    }
+
+                    // The creator holds LOCK_EX: it is alive and still initializing.
+                    if (Stopwatch.GetTimestamp() >= deadline)
+                    {
+                        throw new SegmentNotInitializedException(
+                            name,
+                            $"Shared memory segment '/{name}' is still being initialized by its creator after {options.OpenTimeout} (SegmentOptions.OpenTimeout).");
+                    }
+                }
+                else
+                {
+                    // Sizes are read under LOCK_SH: no creator is between O_EXCL and posix_fallocate any more, except
+                    // one that has not taken its LOCK_EX yet, which leaves the file empty.
+                    CheckCall(fstat(fd, &st), name, "fstat");
+                    var size = (long)st.st_size;
+                    if (size == 0 && Stopwatch.GetTimestamp() < deadline)
+                    {
+                        // A creator between O_EXCL and its LOCK_EX; look again.
+                    }
+                    else if (size == 0)
+                    {
+                        throw new SegmentNotInitializedException(
+                            name, $"Shared memory segment '/{name}' is empty: its creator never initialized it (waited {options.OpenTimeout}).");
+                    }
+                    else
+                    {
+                        return Attach(definition, name, fd, size, (ulong)st.st_dev, (ulong)st.st_ino, options);
+                    }
+                }
+            }
+            finally
+            {
+                close(fd);
+            }
+
+            Thread.Sleep(delayMs);
+            delayMs = Math.Min(delayMs * 2, MaxOpenRetryDelayMs);
+        }
+    }
+
+    private static SegmentMapping Attach(SegmentDefinition definition, string name, int fd, long size, ulong device, ulong inode, SegmentOptions options)
+    {
+        if (size < SegmentHeader.Size)
+        {
+            throw new SegmentCorruptedException(
+                name, $"Shared memory segment '/{name}' is {size} bytes, smaller than the {SegmentHeader.Size}-byte ShmGen header: truncated, or not a ShmGen segment.");
+        }
+
+        // Never map past st_size: touching a page beyond the end of the file is a SIGBUS.
+        var length = (nuint)size;
+        var mapping = Map(fd, length, name);
+        var problem = SegmentValidation.Validate((SegmentHeader*)mapping, size, definition, name);
+        if (problem is not null)
+        {
+            munmap(mapping, (Tmds.Linux.size_t)(ulong)length);
+            throw problem is SegmentNotInitializedException notInitialized
+                ? new StaleSegmentException(notInitialized, device, inode)
+                : problem;
+        }
+
+        return new SegmentMapping(definition, name, mapping, length, device, inode, isCreator: false, options.LockTimeout);
+    }
+
+    private static Tmds.Linux.stat StatChecked(int fd, string name, ushort expectedMode)
+    {
+        Tmds.Linux.stat st;
+        CheckCall(fstat(fd, &st), name, "fstat");
+        var mode = (ushort)st.st_mode;
+        if ((mode & 0xF000) != 0x8000)
+        {
+            throw new UnauthorizedAccessException($"Shared memory segment '/{name}' is not a regular file; refusing to map it.");
+        }
+
+        const ushort groupOrOther = 0x3F; // 0077
+        var owner = (uint)st.st_uid;
+        if (owner != (uint)geteuid() && (expectedMode & groupOrOther) == 0)
+        {
+            throw new UnauthorizedAccessException(
+                $"Shared memory segment '/{name}' is owned by uid {owner}, not by this user ({(uint)geteuid()}); " +
+                "another user's segment could be a trap. Grant group/other access in the expected Mode to share across users.");
+        }
+
+        var permissions = (ushort)(mode & 0x1FF);
+        if ((permissions & ~expectedMode & 0x1FF) != 0)
+        {
+            throw new UnauthorizedAccessException(
+                $"Shared memory segment '/{name}' has mode {Octal(permissions)}, which grants more than the expected {Octal(expectedMode)}; " +
+                "any user it admits could read or corrupt it.");
+        }
+
+        return st;
+    }
+
+    private static void ReclaimStale(string name, ulong device, ulong inode)
+    {
+        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
+        WritePath(name, path);
+        fixed (byte* p = path)
+        {
+            var fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                return;
+            }
+
+            try
+            {
+                // Exclusive: a second reclaimer waits here, then sees the name point elsewhere and leaves it alone.
+                if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) != 0)
+                {
+                    return;
+                }
+
+                Tmds.Linux.stat byFd;
+                Tmds.Linux.stat byName;
+                if (fstat(fd, &byFd) != 0 || lstat(p, &byName) != 0)
+                {
+                    return;
+                }
+
+                if ((ulong)byFd.st_dev == device && (ulong)byFd.st_ino == inode &&
+                    (ulong)byName.st_dev == device && (ulong)byName.st_ino == inode)
+                {
+                    unlink(p);
+                }
+            }
+            finally
+            {
+                close(fd);
+            }
+        }
+    }
+
+    private static byte* Map(int fd, nuint length, string name)
+    {
+        var mapping = mmap(null, (Tmds.Linux.size_t)(ulong)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (mapping == MAP_FAILED)
+        {
+            throw SegmentErrors.FromErrno(name, "mmap", Marshal.GetLastPInvokeError());
+        }
+
+        return (byte*)mapping;
+    }
+
+    private static bool UnlinkPath(string name)
+    {
+        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
+        WritePath(name, path);
+        fixed (byte* p = path)
+        {
+            return unlink(p) == 0;
+        }
+    }
+
+    private static void CheckCall(int result, string name, string call)
+    {
+        if (result != 0)
+        {
+            throw SegmentErrors.FromErrno(name, call, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Writes "/dev/shm/NAME\0" (names are ASCII, validated first).</summary>
+    internal static void WritePath(string name, Span<byte> destination)
+    {
+        var written = Encoding.ASCII.GetBytes(ShmDirectory, destination);
+        written += Encoding.ASCII.GetBytes(name, destination.Slice(written));
+        destination[written] = 0;
+    }
+
+    private static int WriteBounded(string text, Span<byte> destination)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var length = Math.Min(bytes.Length, destination.Length);
+        bytes.AsSpan(0, length).CopyTo(destination);
+        return length;
+    }
+
+    private static long ToTimestampTicks(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+
+    private static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
+
+    /// <summary>A segment whose creator died before publishing it: Open reports it, OpenOrCreate reclaims it.</summary>
+    private sealed class StaleSegmentException(SegmentNotInitializedException @public, ulong device, ulong inode) : Exception(@public.Message)
+    {
+        public SegmentNotInitializedException Public { get; } = @public;
+
+        public ulong Device { get; } = device;
+
+        public ulong Inode { get; } = inode;
+    }
+
+    [DoesNotReturn]
+    private void ThrowDisposed() =>
+        throw new ObjectDisposedException(_definition.TypeName + "Segment", $"Shared memory segment '/{Name}' was disposed; its mapping is gone.");
+}
