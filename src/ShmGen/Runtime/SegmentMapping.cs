@@ -247,7 +247,14 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// <summary>Releases the lock taken by <see cref="TryLock{T}"/> (called by the generated Guard's Dispose).</summary>
     public void ReleaseLock()
     {
-        RobustLock.Release(LockPointer, Name);
+        // Not LockPointer: a Dispose inside the guard's scope is deferred, and the mapping is still there.
+        var mapping = _base;
+        if (mapping == null)
+        {
+            ThrowDisposed();
+        }
+
+        RobustLock.Release(((SegmentHeader*)mapping)->Lock, Name);
         _lockHeld = false;
         if (_disposeRequested)
         {

@@ -20,6 +20,15 @@ internal static unsafe class SegmentValidation
     /// <param name="name">The segment's name, for messages.</param>
     public static SharedSegmentException? Validate(SegmentHeader* header, long fileSize, SegmentDefinition definition, string name)
     {
+        var state = Volatile.Read(ref header->State);
+        if (state == SegmentState.Initializing && (header->Magic == 0 || header->Magic == SegmentHeader.ExpectedMagic))
+        {
+            // Validate runs with LOCK_SH held, which a live creator's LOCK_EX excludes: this creator died.
+            var creator = header->CreatorPid == 0 ? "its creator" : $"its creator (pid {header->CreatorPid})";
+            return new SegmentNotInitializedException(
+                name, $"Shared memory segment '/{name}' was never initialized: {creator} died before publishing it. OpenOrCreate reclaims such a leftover; TryUnlink removes it.");
+        }
+
         if (header->Magic != SegmentHeader.ExpectedMagic)
         {
             return new SegmentCorruptedException(name, $"Shared memory segment '/{name}' is not a ShmGen segment (bad magic 0x{header->Magic:X16}).");
@@ -29,13 +38,6 @@ internal static unsafe class SegmentValidation
         {
             return new SegmentCorruptedException(
                 name, $"Shared memory segment '/{name}' has format version {header->Version}; this build of ShmGen reads version {SegmentHeader.CurrentVersion}.");
-        }
-
-        var state = Volatile.Read(ref header->State);
-        if (state == SegmentState.Initializing)
-        {
-            return new SegmentNotInitializedException(
-                name, $"Shared memory segment '/{name}' was never initialized: its creator (pid {header->CreatorPid}) died before publishing it.");
         }
 
         if (state != SegmentState.Ready)

@@ -1,0 +1,177 @@
+// Verbs the runtime tests run in a real child process. Each prints what it observed on stdout, one line per fact,
+// so the parent can assert on it; "ready" lines tell the parent the child reached the interesting point.
+using System;
+using System.Globalization;
+using System.Threading;
+using ShmGen;
+using ShmGen.Testing;
+
+var verb = args[0];
+var options = new SegmentOptions { Name = args[1], OpenTimeout = TimeSpan.FromSeconds(10) };
+try
+{
+    switch (verb)
+    {
+        case "write":
+        {
+            using var segment = CounterSegment.Open(options);
+            using var guard = segment.Lock(TimeSpan.FromSeconds(10));
+            guard.Value = long.Parse(args[2], CultureInfo.InvariantCulture);
+            guard.Shadow = guard.Value;
+            Console.WriteLine("written");
+            break;
+        }
+
+        case "read":
+        {
+            using var segment = CounterSegment.Open(options);
+            using var guard = segment.Lock(TimeSpan.FromSeconds(10));
+            Console.WriteLine(guard.Value.ToString(CultureInfo.InvariantCulture));
+            break;
+        }
+
+        case "increment":
+        {
+            var count = int.Parse(args[2], CultureInfo.InvariantCulture);
+            using var segment = CounterSegment.OpenOrCreate(options);
+            Console.WriteLine("ready");
+            for (var i = 0; i < count; i++)
+            {
+                using var guard = segment.Lock(TimeSpan.FromSeconds(30));
+                guard.Value++;
+                guard.Shadow = guard.Value;
+            }
+
+            Console.WriteLine("done");
+            break;
+        }
+
+        case "hold":
+        {
+            // Takes the lock, breaks the invariant half-way, and waits to be killed with the lock held.
+            using var segment = CounterSegment.Open(options);
+#pragma warning disable SHM202 // Deliberately never released: the test kills this process while it holds the lock.
+            var guard = segment.Lock(TimeSpan.FromSeconds(10));
+#pragma warning restore SHM202
+            guard.Value++;
+            Console.WriteLine("locked");
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        }
+
+        case "hold-fragile":
+        {
+            using var segment = FragileSegment.Open(options);
+#pragma warning disable SHM202 // Deliberately never released: the test kills this process while it holds the lock.
+            var guard = segment.Lock(TimeSpan.FromSeconds(10));
+#pragma warning restore SHM202
+            Console.WriteLine("locked");
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        }
+
+        case "crash-loop-increment":
+        {
+            // Completes locked increments forever, reporting each completed one, until killed (at a random point).
+            using var segment = CounterSegment.Open(options);
+            Console.WriteLine("ready");
+            while (true)
+            {
+                long value;
+                using (var guard = segment.Lock(TimeSpan.FromSeconds(30)))
+                {
+                    guard.Value++;
+                    guard.Shadow = guard.Value;
+                    value = guard.Value;
+                }
+
+                Console.WriteLine(value.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        case "open-v2":
+        {
+            using var segment = CounterV2Segment.Open(options);
+            Console.WriteLine("opened");
+            break;
+        }
+
+        case "open":
+        {
+            using var segment = CounterSegment.Open(options);
+            Console.WriteLine("opened");
+            break;
+        }
+
+        case "message":
+        {
+            using var segment = MessageSegment.Open(options);
+            using var guard = segment.Lock(TimeSpan.FromSeconds(10));
+            guard.Sequence++;
+            guard.Origin.X *= 2;
+            guard.Origin.Y = -guard.Origin.Y;
+            guard.Tint = Color.Green;
+            var text = guard.Text;
+            for (var i = 0; i < text.Length; i++)
+            {
+                text[i] = (byte)(255 - text[i]);
+            }
+
+            Console.WriteLine("written");
+            break;
+        }
+
+        case "create-and-exit":
+        {
+            // Leaves a segment behind, as a process that forgot to unlink does.
+#pragma warning disable SHM101, SHM102 // Deliberately leaked: the test needs a leftover whose creator is gone.
+            var segment = CounterSegment.Create(options);
+#pragma warning restore SHM101, SHM102
+            Console.WriteLine("created");
+            break;
+        }
+
+        case "open-or-create-report":
+        {
+            using var segment = CounterSegment.OpenOrCreate(options);
+            using (segment.Lock(TimeSpan.FromSeconds(30)))
+            {
+            }
+
+            Console.WriteLine(segment.IsCreator ? "creator" : "opener");
+            break;
+        }
+
+        case "create-huge":
+        {
+            try
+            {
+#pragma warning disable SHM101 // Expected to fail: there is nothing to unlink.
+                using var segment = HugeSegment.Create(options);
+#pragma warning restore SHM101
+                Console.WriteLine("created");
+            }
+            catch (OutOfSharedMemoryException exception)
+            {
+                Console.WriteLine(exception.GetType().Name);
+                Console.WriteLine(exception.Message);
+                Console.WriteLine(System.IO.File.Exists("/dev/shm/" + args[1]) ? "name left" : "name removed");
+                return 3;
+            }
+
+            break;
+        }
+
+        default:
+            Console.Error.WriteLine($"unknown verb {verb}");
+            return 2;
+    }
+}
+catch (Exception exception) when (exception is SharedSegmentException or UnauthorizedAccessException or TimeoutException)
+{
+    Console.WriteLine(exception.GetType().Name);
+    Console.WriteLine(exception.Message);
+    return 3;
+}
+
+return 0;
