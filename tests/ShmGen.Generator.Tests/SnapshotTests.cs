@@ -1,0 +1,100 @@
+namespace ShmGen.Generator.Tests;
+
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void SimpleStruct() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        using ShmGen;
+
+        namespace Demo;
+
+        [SharedSegment("sample")]
+        public partial struct Sample
+        {
+            public ulong Value;
+        }
+        """));
+
+    [Fact]
+    public void NestedStructFixedBufferAndEnum() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        using ShmGen;
+
+        namespace Demo.Telemetry;
+
+        public enum Status : byte { Idle, Busy }
+
+        public struct Vector { public float X; public float Y; public float Z; }
+
+        [SharedSegment("telemetry", Mode = System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.GroupRead)]
+        public unsafe partial struct Telemetry
+        {
+            public Status State;
+            public Vector Position;
+            public fixed byte Label[32];
+            public long Ticks;
+        }
+        """));
+
+    [Fact]
+    public void ExplicitLayout() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        using System.Runtime.InteropServices;
+        using ShmGen;
+
+        namespace Demo;
+
+        [SharedSegment("registers")]
+        [StructLayout(LayoutKind.Explicit, Size = 32)]
+        public partial struct Registers
+        {
+            [FieldOffset(0)] public ulong Whole;
+            [FieldOffset(0)] public uint Low;
+            [FieldOffset(4)] public uint High;
+            [FieldOffset(16)] public double Scale;
+        }
+        """));
+
+    [Fact]
+    public void GlobalNamespace() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        [ShmGen.SharedSegment("global-counter")]
+        internal partial struct GlobalCounter
+        {
+            public int Count;
+        }
+        """));
+
+    [Fact]
+    public void NestedType() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        using ShmGen;
+
+        namespace Demo;
+
+        public static partial class Outer
+        {
+            internal partial record struct Middle
+            {
+                [SharedSegment("nested")]
+                public partial struct Inner
+                {
+                    public long A;
+                    internal int B;
+                }
+            }
+        }
+        """));
+
+    [Fact]
+    public void ReadonlyFieldsAutoPropertiesAndKeywordNames() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        using ShmGen;
+
+        namespace Demo;
+
+        [SharedSegment("mixed")]
+        public partial struct Mixed
+        {
+            public readonly int Version;
+            public long @class;
+            public double Ratio { get; set; }
+            private int _hidden;
+        }
+        """));
+}
