@@ -162,6 +162,45 @@ try
             break;
         }
 
+        case "emfile":
+        {
+            // Uses up every descriptor the (lowered) RLIMIT_NOFILE allows, then attaches. The failure path runs once
+            // first, so the runtime has loaded what reporting an error needs while it still has descriptors.
+            try
+            {
+                using var missing = CounterSegment.Open(new SegmentOptions { Name = args[1] + "-missing" });
+            }
+            catch (SegmentNotFoundException warmUp)
+            {
+                _ = warmUp.ToString();
+            }
+
+            _ = CultureInfo.CurrentCulture.CompareInfo;
+            var hoard = new System.Collections.Generic.List<System.IO.FileStream>();
+            try
+            {
+                while (true)
+                {
+                    hoard.Add(new System.IO.FileStream("/dev/null", System.IO.FileMode.Open, System.IO.FileAccess.Read));
+                }
+            }
+            catch (System.IO.IOException)
+            {
+            }
+
+            try
+            {
+                using var segment = CounterSegment.Open(options);
+                Console.WriteLine("opened");
+            }
+            finally
+            {
+                hoard.ForEach(f => f.Dispose());
+            }
+
+            break;
+        }
+
         default:
             Console.Error.WriteLine($"unknown verb {verb}");
             return 2;
@@ -171,6 +210,7 @@ catch (Exception exception) when (exception is SharedSegmentException or Unautho
 {
     Console.WriteLine(exception.GetType().Name);
     Console.WriteLine(exception.Message);
+    Console.WriteLine((exception as SharedSegmentException)?.ErrorNumber?.ToString(CultureInfo.InvariantCulture) ?? "-");
     return 3;
 }
 

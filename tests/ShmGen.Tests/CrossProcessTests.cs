@@ -206,4 +206,21 @@ public sealed class CrossProcessTests
             children.ForEach(c => c.Dispose());
         }
     }
+
+    [Fact]
+    public void Running_out_of_file_descriptors_is_a_SharedSegmentException_naming_the_limit_and_the_call()
+    {
+        using var scratch = new ScratchSegment();
+        using var segment = CounterSegment.Create(scratch.Options);
+
+        using var child = Peer.Start(["sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\""], "emfile", scratch.Name);
+        var (exitCode, lines) = child.Finish();
+
+        Assert.True(exitCode == 3, string.Join(" | ", lines));
+        Assert.Equal(nameof(SharedSegmentException), lines[0]);
+        Assert.Contains("shm_open", lines[1], StringComparison.Ordinal);
+        Assert.Contains("EMFILE", lines[1], StringComparison.Ordinal);
+        Assert.Contains(scratch.Name, lines[1], StringComparison.Ordinal);
+        Assert.Equal("24", lines[2]);
+    }
 }
