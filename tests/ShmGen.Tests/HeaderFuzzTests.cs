@@ -37,7 +37,8 @@ public sealed class HeaderFuzzTests
                 Array.Copy(m.Bytes, 0, damaged, m.Offset, length);
                 AttachLeavesBytesAlone(scratch, damaged);
             },
-            iter: s_iterations);
+            iter: s_iterations,
+            threads: 1); // every iteration reuses one file
     }
 
     [Fact]
@@ -55,7 +56,8 @@ public sealed class HeaderFuzzTests
                 var error = AttachLeavesBytesAlone(scratch, pristine.AsSpan(0, length).ToArray());
                 Assert.True(error is SegmentCorruptedException or SegmentNotInitializedException, error?.GetType().Name ?? "opened");
             },
-            iter: Math.Max(50, s_iterations / 10));
+            iter: Math.Max(50, s_iterations / 10),
+            threads: 1);
     }
 
     private static Exception? AttachLeavesBytesAlone(ScratchSegment scratch, byte[] bytes)
