@@ -91,6 +91,9 @@ public sealed partial class ShmGenerator
                     /// <summary>The field layout this build computed at compile time (size, alignment, every field's type and offset).</summary>
                     public const string LayoutDescription = "{{spec.LayoutDescription}}";
 
+                    /// <summary>The C declaration of <see cref="{{type}}"/>, with _Static_assert on its size and every field offset, for C peers.</summary>
+                    public const string CHeader = {{StringLiteral(CHeader(spec))}};
+
                     private static readonly {{TypeNames.SegmentDefinition}} s_definition = new(
                         DefaultName,
                         "{{spec.DisplayTypeName}}",

@@ -17,6 +17,9 @@ internal static unsafe partial class LibC
 
     public const int CLOCK_MONOTONIC = 1;
 
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+
     public const int PTHREAD_PROCESS_SHARED = 1;
     public const int PTHREAD_MUTEX_ROBUST = 1;
     public const int PTHREAD_MUTEX_ERRORCHECK = 2;
@@ -39,6 +42,40 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int clock_gettime(int clockId, Timespec* time);
+
+    /// <summary>The absolute CLOCK_MONOTONIC time <paramref name="timeout"/> from now, for the *_clock* waits.</summary>
+    public static Timespec MonotonicDeadline(System.TimeSpan timeout)
+    {
+        Timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        var total = deadline.Nanoseconds + (timeout.Ticks * 100);
+        deadline.Seconds += total / 1_000_000_000;
+        deadline.Nanoseconds = total % 1_000_000_000;
+        return deadline;
+    }
+
+    // sem_open is variadic (mode and value follow only with O_CREAT); on the x86-64 and arm64 Linux ABIs integer
+    // varargs travel exactly like fixed arguments, so the four-argument binding is correct.
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial void* sem_open(byte* name, int flags, uint mode, uint value);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int sem_close(void* semaphore);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int sem_unlink(string name);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int sem_trywait(void* semaphore);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int sem_wait(void* semaphore);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int sem_clockwait(void* semaphore, int clockId, Timespec* absoluteTime);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int sem_post(void* semaphore);
 
     [LibraryImport(Library)]
     public static partial int pthread_mutexattr_init(void* attr);

@@ -99,11 +99,7 @@ internal static unsafe class RobustLock
             return Errno.ETIMEDOUT;
         }
 
-        LibC.Timespec deadline;
-        LibC.clock_gettime(LibC.CLOCK_MONOTONIC, &deadline);
-        var total = deadline.Nanoseconds + (timeout.Ticks * 100);
-        deadline.Seconds += total / 1_000_000_000;
-        deadline.Nanoseconds = total % 1_000_000_000;
+        var deadline = LibC.MonotonicDeadline(timeout);
         int result;
         do
         {

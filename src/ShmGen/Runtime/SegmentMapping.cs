@@ -39,15 +39,22 @@ public sealed unsafe class SegmentMapping : IDisposable
     private readonly ulong _inode;
     private byte* _base;
     private readonly nuint _length;
+    private readonly int _payloadOffset;
+
+    /// <summary>The Raw format's named semaphore; null for Standard segments, whose lock is in the header.</summary>
+    private void* _semaphore;
+    private int _semaphoreHolder;
     private bool _lockHeld;
     private bool _disposeRequested;
 
-    private SegmentMapping(SegmentDefinition definition, string name, byte* mapping, nuint length, ulong device, ulong inode, bool isCreator, TimeSpan lockTimeout)
+    private SegmentMapping(SegmentDefinition definition, string name, byte* mapping, nuint length, ulong device, ulong inode, bool isCreator, TimeSpan lockTimeout, void* semaphore)
     {
         _definition = definition;
         Name = name;
         _base = mapping;
         _length = length;
+        _semaphore = semaphore;
+        _payloadOffset = definition.Format == SegmentFormat.Raw ? 0 : SegmentHeader.Size;
         _device = device;
         _inode = inode;
         IsCreator = isCreator;
@@ -78,7 +85,7 @@ public sealed unsafe class SegmentMapping : IDisposable
                 ThrowDisposed();
             }
 
-            return mapping + SegmentHeader.Size;
+            return mapping + _payloadOffset;
         }
     }
 
@@ -155,6 +162,11 @@ public sealed unsafe class SegmentMapping : IDisposable
     public static bool TryUnlink(SegmentDefinition definition, SegmentOptions? options)
     {
         var name = ResolveName(definition, options);
+        if (definition.Format == SegmentFormat.Raw)
+        {
+            NamedSemaphoreLock.Unlink(name);
+        }
+
         if (UnlinkPath(name))
         {
             return true;
@@ -204,6 +216,11 @@ public sealed unsafe class SegmentMapping : IDisposable
                     throw SegmentErrors.FromErrno(Name, "shm_unlink", errno);
                 }
             }
+
+            if (_definition.Format == SegmentFormat.Raw)
+            {
+                NamedSemaphoreLock.Unlink(Name);
+            }
         }
     }
 
@@ -213,6 +230,12 @@ public sealed unsafe class SegmentMapping : IDisposable
     public bool TryLock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
         where T : unmanaged
     {
+        if (_semaphore != null)
+        {
+            abandoned = false;
+            return TryLockSemaphore(timeout);
+        }
+
         var acquisition = RobustLock.Acquire(LockPointer, timeout, Name);
         if (acquisition == LockAcquisition.Acquired)
         {
@@ -254,7 +277,21 @@ public sealed unsafe class SegmentMapping : IDisposable
             ThrowDisposed();
         }
 
-        RobustLock.Release(((SegmentHeader*)mapping)->Lock, Name);
+        if (_semaphore != null)
+        {
+            if (_semaphoreHolder != Environment.CurrentManagedThreadId)
+            {
+                throw new SynchronizationLockException($"The lock of shared memory segment '/{Name}' is not held by this thread; a Guard must be disposed on the thread that took it.");
+            }
+
+            _semaphoreHolder = 0;
+            NamedSemaphoreLock.Release(_semaphore, Name);
+        }
+        else
+        {
+            RobustLock.Release(((SegmentHeader*)mapping)->Lock, Name);
+        }
+
         _lockHeld = false;
         if (_disposeRequested)
         {
@@ -288,6 +325,30 @@ public sealed unsafe class SegmentMapping : IDisposable
         }
     }
 
+    private bool TryLockSemaphore(TimeSpan timeout)
+    {
+        if (_base == null || _disposeRequested)
+        {
+            ThrowDisposed();
+        }
+
+        // A semaphore has no owner, so relocking on the holding thread would wait forever: refuse it here.
+        if (_lockHeld && _semaphoreHolder == Environment.CurrentManagedThreadId)
+        {
+            throw new LockRecursionException(
+                $"The lock of shared memory segment '/{Name}' is already held by this thread; a Guard must be disposed before the next Lock.");
+        }
+
+        if (!NamedSemaphoreLock.Acquire(_semaphore, timeout, Name))
+        {
+            return false;
+        }
+
+        _semaphoreHolder = Environment.CurrentManagedThreadId;
+        _lockHeld = true;
+        return true;
+    }
+
     private void RecoverAbandoned<T>(LockRepair<T>? repair)
         where T : unmanaged
     {
@@ -309,6 +370,11 @@ public sealed unsafe class SegmentMapping : IDisposable
 
     private string OwnerSuffix()
     {
+        if (_semaphore != null)
+        {
+            return $" (the named semaphore {NamedSemaphoreLock.SemaphoreName(Name)}; a holder that died leaves it taken)";
+        }
+
         var owner = RobustLock.OwnerThreadId(LockPointer);
         return owner == 0 ? string.Empty : $" (held by thread {owner})";
     }
@@ -320,6 +386,11 @@ public sealed unsafe class SegmentMapping : IDisposable
         {
             _base = null;
             munmap(mapping, (Tmds.Linux.size_t)(ulong)_length);
+            if (_semaphore != null)
+            {
+                NamedSemaphoreLock.Close(_semaphore);
+                _semaphore = null;
+            }
         }
     }
 
@@ -347,11 +418,6 @@ public sealed unsafe class SegmentMapping : IDisposable
             throw new ArgumentException($"Invalid shared memory segment name '{name}': {error}.", nameof(options));
         }
 
-        if (definition.Format != SegmentFormat.Standard)
-        {
-            throw new NotSupportedException($"{definition.TypeName}: the {definition.Format} format is not supported by this version of ShmGen.");
-        }
-
         return name;
     }
 
@@ -376,7 +442,9 @@ public sealed unsafe class SegmentMapping : IDisposable
         }
 
         byte* mapping = null;
-        var total = (nuint)SegmentValidation.TotalSize(definition.PayloadSize);
+        var raw = definition.Format == SegmentFormat.Raw;
+        var total = raw ? (nuint)definition.PayloadSize : (nuint)SegmentValidation.TotalSize(definition.PayloadSize);
+        void* semaphore = null;
         try
         {
             // Exclusive until the header is published: openers wait for their LOCK_SH, and one that gets it while the
@@ -392,20 +460,34 @@ public sealed unsafe class SegmentMapping : IDisposable
             mapping = Map(fd, total, name);
             Tmds.Linux.stat st;
             CheckCall(fstat(fd, &st), name, "fstat");
-            InitializeHeader((SegmentHeader*)mapping, definition, total, name);
+            if (raw)
+            {
+                // Raw: the payload alone, zeroed by posix_fallocate; the lock is the named semaphore.
+                semaphore = NamedSemaphoreLock.Create(name, mode);
+            }
+            else
+            {
+                InitializeHeader((SegmentHeader*)mapping, definition, total, name);
+            }
 
             // Downgrade to the shared lock every user holds: flock belongs to the open file description, which the
             // mapping keeps alive after close(fd), so the kernel drops it only when this process unmaps or dies.
             // LOCK_EX succeeding therefore proves that no process maps the segment (what gc and reclaim rely on).
             CheckCall(LibC.flock(fd, LibC.LOCK_SH), name, "flock");
             close(fd);
-            return new SegmentMapping(definition, name, mapping, total, (ulong)st.st_dev, (ulong)st.st_ino, isCreator: true, options.LockTimeout);
+            return new SegmentMapping(definition, name, mapping, total, (ulong)st.st_dev, (ulong)st.st_ino, isCreator: true, options.LockTimeout, semaphore);
         }
         catch
         {
             if (mapping != null)
             {
                 munmap(mapping, (Tmds.Linux.size_t)(ulong)total);
+            }
+
+            if (semaphore != null)
+            {
+                NamedSemaphoreLock.Close(semaphore);
+                NamedSemaphoreLock.Unlink(name);
             }
 
             // The name is ours (we created it and hold LOCK_EX), so removing it cannot touch anyone else's segment.
@@ -490,7 +572,9 @@ public sealed unsafe class SegmentMapping : IDisposable
                     }
                     else
                     {
-                        return Attach(definition, name, fd, size, (ulong)st.st_dev, (ulong)st.st_ino, options);
+                        return definition.Format == SegmentFormat.Raw
+                            ? AttachRaw(definition, name, fd, size, (ulong)st.st_dev, (ulong)st.st_ino, options)
+                            : Attach(definition, name, fd, size, (ulong)st.st_dev, (ulong)st.st_ino, options);
                     }
                 }
             }
@@ -524,7 +608,31 @@ public sealed unsafe class SegmentMapping : IDisposable
                 : problem;
         }
 
-        return new SegmentMapping(definition, name, mapping, length, device, inode, isCreator: false, options.LockTimeout);
+        return new SegmentMapping(definition, name, mapping, length, device, inode, isCreator: false, options.LockTimeout, semaphore: null);
+    }
+
+    /// <summary>A Raw segment has no header: the size is all there is to validate.</summary>
+    private static SegmentMapping AttachRaw(SegmentDefinition definition, string name, int fd, long size, ulong device, ulong inode, SegmentOptions options)
+    {
+        if (size != definition.PayloadSize)
+        {
+            throw new SegmentCorruptedException(
+                name,
+                $"Raw shared memory segment '/{name}' is {size} bytes, but {definition.TypeName} is {definition.PayloadSize} bytes: " +
+                "the peer that created it disagrees about the struct (compare its C declaration with the generated CHeader).");
+        }
+
+        var mapping = Map(fd, (nuint)size, name);
+        try
+        {
+            var semaphore = NamedSemaphoreLock.Attach(name, (ushort)(options.Mode ?? definition.Mode));
+            return new SegmentMapping(definition, name, mapping, (nuint)size, device, inode, isCreator: false, options.LockTimeout, semaphore);
+        }
+        catch
+        {
+            munmap(mapping, (Tmds.Linux.size_t)(ulong)size);
+            throw;
+        }
     }
 
     private static Tmds.Linux.stat StatChecked(int fd, string name, ushort expectedMode)
