@@ -63,7 +63,7 @@ internal static class HumanOutput
         lines.Add(("Owner uid", s.OwnerUserId.ToString(CultureInfo.InvariantCulture)));
         if (s.IsShmGenSegment)
         {
-            lines.Add(("Creator", Creator(s)));
+            lines.Add(("Creator", $"pid {Creator(s)}"));
             lines.Add(("In use", s.InUse switch
             {
                 true => "yes (mapped or being opened by a process)",
@@ -102,7 +102,7 @@ internal static class HumanOutput
 
     public static string Size(long bytes) => bytes switch
     {
-        < 1024 => $"{bytes} B",
+        < 10 * 1024 => $"{bytes} B",
         < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
         < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MiB"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.#} GiB"),

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.IO;
 using System.IO.Enumeration;
 using System.Linq;
@@ -22,7 +23,7 @@ internal static class ShmGenCommand
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    private static RootCommand Create(TextWriter output, TextWriter error)
+    private static Command Create(TextWriter output, TextWriter error)
     {
         var json = new Option<bool>("--json") { Description = "Write JSON for scripts instead of a human-readable table." };
         var all = new Option<bool>("--all", "-a") { Description = "Also list files in /dev/shm that are not ShmGen segments." };
@@ -59,7 +60,16 @@ internal static class ShmGenCommand
         };
         gc.SetAction(result => CollectGarbage(output, Matcher(result.GetValue(gcPattern)), result.GetValue(dryRun), result.GetValue(json)));
 
-        return new RootCommand("Inspect and clean up ShmGen shared memory segments in /dev/shm.") { list, inspect, remove, gc };
+        // Not a RootCommand, which names itself after the entry assembly (ShmGen.Tool): usage says what users type.
+        return new Command("shmgen", "Inspect and clean up ShmGen shared memory segments in /dev/shm.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            list,
+            inspect,
+            remove,
+            gc,
+        };
     }
 
     private static int List(TextWriter output, Func<string, bool>? filter, bool all, bool json)
@@ -76,7 +86,9 @@ internal static class ShmGenCommand
         var others = found.Count - shown.Count;
         if (others > 0)
         {
-            output.WriteLine($"{others} other file{(others == 1 ? " is" : "s are")} in /dev/shm, not ShmGen segment{(others == 1 ? "" : "s")} (--all shows {(others == 1 ? "it" : "them")}).");
+            output.WriteLine(others == 1
+                ? "1 other file in /dev/shm is not a ShmGen segment (--all shows it)."
+                : $"{others} other files in /dev/shm are not ShmGen segments (--all shows them).");
         }
 
         return Success;
