@@ -66,6 +66,7 @@ public sealed class ConsumerProjectTests(PackageFixture fixture, ITestOutputHelp
         output.WriteLine($"Diagnostic IDs the packed analyzers declare: {(declared.Count == 0 ? "(none)" : string.Join(", ", declared))}");
 
         var reported = Warnings(build.Output, UnlockedWrite);
+        output.WriteLine($"{UnlockedWrite} warnings in the consumer's build:{Environment.NewLine}{string.Join(Environment.NewLine, reported)}");
         if (declared.Contains(UnlockedWrite))
         {
             var expected = $"Program.cs({PackageFixture.UnlockedWriteLine},";

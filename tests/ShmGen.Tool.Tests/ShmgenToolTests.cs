@@ -130,6 +130,28 @@ public sealed class ShmgenToolTests : IDisposable
     }
 
     [Fact]
+    public void A_lock_whose_repair_failed_is_reported_not_recoverable()
+    {
+        var name = _names.New("unrepairable");
+        Shmgen.Peer("die-holding-unrepairable", name);
+        using (var segment = ToolTestDataSegment.Open(new SegmentOptions { Name = name }))
+        {
+            // The repair hook throws: the runtime releases without marking the data consistent.
+            Assert.Throws<InvalidOperationException>(() => segment.Lock(TimeSpan.FromSeconds(10)).Dispose());
+        }
+
+        var json = Shmgen.Run("inspect", name, "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using (var document = JsonDocument.Parse(json.Output))
+        {
+            Assert.Equal("notRecoverable", document.RootElement.GetProperty("lock").GetProperty("state").GetString());
+        }
+
+        var row = Assert.Single(Shmgen.ParseTable(Shmgen.Run("list", _names.Pattern).Output));
+        Assert.Equal("not recoverable", row["LOCK"]);
+    }
+
+    [Fact]
     public void Rm_removes_segments_even_mapped_ones_and_refuses_files_that_are_not_ShmGen()
     {
         var unused = _names.New("unused");
