@@ -1,0 +1,492 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Text;
+using ShmGen.Native;
+using ShmGen.Runtime;
+using static Tmds.Linux.LibC;
+
+namespace ShmGen.Inspection;
+
+/// <summary>
+/// Reads ShmGen segments from outside, for operators and tools (<c>shmgen list/inspect/rm/gc</c>): decodes the header
+/// without mapping the file (no SIGBUS on a truncated one), tells whether any process maps the segment and who holds
+/// its lock, and removes segments nothing can still use. Never writes to a segment.
+/// </summary>
+public static unsafe class SegmentInspector
+{
+    private const int FutexOwnerDied = 0x4000_0000;
+    private const int FutexTidMask = 0x3FFF_FFFF;
+
+    /// <summary>glibc's PTHREAD_MUTEX_NOTRECOVERABLE (INT_MAX - 1) in the owner field, as RobustLock.OwnerThreadId masks it.</summary>
+    private const int OwnerNotRecoverable = 0x7FFF_FFFE & FutexTidMask;
+
+    /// <summary>The kernel's PID_MAX_LIMIT: thread ids never exceed it, so larger owner values are glibc markers.</summary>
+    private const int MaxThreadId = 4 * 1024 * 1024;
+
+    /// <summary>Every file in /dev/shm, ShmGen segment or not, ordered by name.</summary>
+    /// <param name="nameFilter">Examines only the names it accepts (all when <see langword="null"/>).</param>
+    /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
+    public static IReadOnlyList<SegmentInfo> List(Func<string, bool>? nameFilter = null)
+    {
+        var segments = new List<SegmentInfo>();
+        foreach (var name in Names(nameFilter))
+        {
+            using var examined = Examine(name, holdExclusive: false);
+            if (examined is not null)
+            {
+                segments.Add(examined.Info);
+            }
+        }
+
+        return segments;
+    }
+
+    /// <summary>Examines one name (without the leading '/'); works for files that are not ShmGen segments too.</summary>
+    /// <exception cref="ArgumentException">The name cannot name a file in /dev/shm.</exception>
+    /// <exception cref="SegmentNotFoundException">No such segment.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
+    public static SegmentInfo Inspect(string name)
+    {
+        ValidateName(name);
+        using var examined = Examine(name, holdExclusive: false) ?? throw NotFound(name);
+        return examined.Info;
+    }
+
+    /// <summary>
+    /// Removes the name of a ShmGen segment, like <c>ipcrm</c>: processes that map it keep a valid mapping until they
+    /// unmap, but no process can open it any more. Refuses files that are not ShmGen segments.
+    /// </summary>
+    /// <returns>The segment as it was just before removal (for example whether it was still in use).</returns>
+    /// <exception cref="ArgumentException">The name cannot name a file in /dev/shm.</exception>
+    /// <exception cref="SegmentNotFoundException">No such segment.</exception>
+    /// <exception cref="InvalidDataException">The file is not a ShmGen segment; it is left alone.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read or removed by this user.</exception>
+    public static SegmentInfo Remove(string name)
+    {
+        ValidateName(name);
+        using var examined = Examine(name, holdExclusive: false) ?? throw NotFound(name);
+        var info = examined.Info;
+        if (!info.IsShmGenSegment)
+        {
+            if (info.Status == SegmentStatus.Unreadable)
+            {
+                throw new UnauthorizedAccessException($"Cannot remove '{info.Path}': {info.Problem}");
+            }
+
+            throw new InvalidDataException($"'{info.Path}' is not a ShmGen segment ({info.Problem}); refusing to remove it.");
+        }
+
+        if (!examined.UnlinkIfStillSameFile())
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != 0)
+            {
+                throw SegmentErrors.FromErrno(name, "shm_unlink", errno);
+            }
+
+            throw new IOException($"'{info.Path}' was replaced while being removed; the new file was left alone.");
+        }
+
+        return info;
+    }
+
+    /// <summary>
+    /// Removes every stale ShmGen segment (<see cref="SegmentInfo.IsStale"/>: its creator is dead and no process maps
+    /// it). Each is removed while this process holds its exclusive flock, so a process cannot start mapping it in
+    /// between; segments in use, segments of live creators and files that are not ShmGen segments are never touched.
+    /// </summary>
+    /// <param name="dryRun">Only report what would be removed.</param>
+    /// <param name="nameFilter">Considers only the names it accepts (all when <see langword="null"/>), e.g. one
+    /// application's prefix.</param>
+    /// <returns>The stale segments found (removed unless <paramref name="dryRun"/>).</returns>
+    /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
+    public static IReadOnlyList<SegmentInfo> CollectGarbage(bool dryRun = false, Func<string, bool>? nameFilter = null)
+    {
+        var stale = new List<SegmentInfo>();
+        foreach (var name in Names(nameFilter))
+        {
+            using var examined = Examine(name, holdExclusive: true);
+            if (examined is null || !examined.Info.IsStale)
+            {
+                continue;
+            }
+
+            if (dryRun || examined.UnlinkIfStillSameFile())
+            {
+                stale.Add(examined.Info);
+            }
+        }
+
+        return stale;
+    }
+
+    private static List<string> Names(Func<string, bool>? nameFilter)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("ShmGen segments live in /dev/shm on Linux; there is nothing to inspect on this system.");
+        }
+
+        var names = new List<string>();
+        foreach (var path in Directory.EnumerateFileSystemEntries(SegmentMapping.ShmDirectory))
+        {
+            var name = System.IO.Path.GetFileName(path);
+            if (nameFilter is null || nameFilter(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    private static void ValidateName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal)
+            || Encoding.UTF8.GetByteCount(name) > 255)
+        {
+            throw new ArgumentException($"'{name}' cannot name a file in {SegmentMapping.ShmDirectory}: give the segment name without the leading '/'.", nameof(name));
+        }
+    }
+
+    private static SegmentNotFoundException NotFound(string name) =>
+        (SegmentNotFoundException)SegmentErrors.FromErrno(name, "open", Errno.ENOENT);
+
+    /// <summary>Opens and decodes one name; <see langword="null"/> when it does not exist.</summary>
+    private static ExaminedFile? Examine(string name, bool holdExclusive)
+    {
+        var path = PathBytes(name);
+        int fd;
+        fixed (byte* p = path)
+        {
+            // O_NONBLOCK: a FIFO planted in /dev/shm must not hang the tool. O_NOFOLLOW: never look through a symlink.
+            fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
+        }
+
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == Errno.ENOENT ? null : new ExaminedFile(Unopenable(name, path, errno), -1, path, 0, 0);
+        }
+
+        try
+        {
+            Tmds.Linux.stat st;
+            if (fstat(fd, &st) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                close(fd);
+                return new ExaminedFile(new SegmentInfo(name, SegmentStatus.Unreadable) { Problem = $"fstat failed: {Errno.Describe(errno)}" }, -1, path, 0, 0);
+            }
+
+            var info = Decode(name, fd, st, holdExclusive);
+            return new ExaminedFile(info, fd, path, (ulong)st.st_dev, (ulong)st.st_ino);
+        }
+        catch
+        {
+            close(fd);
+            throw;
+        }
+    }
+
+    private static SegmentInfo Unopenable(string name, byte[] path, int errno)
+    {
+        Tmds.Linux.stat st;
+        bool known;
+        fixed (byte* p = path)
+        {
+            known = lstat(p, &st) == 0;
+        }
+
+        var status = errno == Errno.ELOOP ? SegmentStatus.NotShmGen : SegmentStatus.Unreadable;
+        var problem = errno switch
+        {
+            Errno.ELOOP => "a symbolic link (ShmGen never follows one)",
+            Errno.EACCES or Errno.EPERM when known => $"permission denied: owned by uid {(uint)st.st_uid} with mode {Octal((int)st.st_mode & 0xFFF)}",
+            _ => $"open failed: {Errno.Describe(errno)}",
+        };
+        return new SegmentInfo(name, status)
+        {
+            Problem = problem,
+            FileSize = known ? (long)st.st_size : 0,
+            Mode = known ? (UnixFileMode)((int)st.st_mode & 0xFFF) : UnixFileMode.None,
+            OwnerUserId = known ? (uint)st.st_uid : 0,
+        };
+    }
+
+    private static SegmentInfo Decode(string name, int fd, in Tmds.Linux.stat st, bool holdExclusive)
+    {
+        var size = (long)st.st_size;
+        var mode = (UnixFileMode)((int)st.st_mode & 0xFFF);
+        var owner = (uint)st.st_uid;
+        SegmentInfo Foreign(string problem) => new(name, SegmentStatus.NotShmGen) { Problem = problem, FileSize = size, Mode = mode, OwnerUserId = owner };
+
+        if (((int)st.st_mode & 0xF000) != 0x8000)
+        {
+            return Foreign("not a regular file");
+        }
+
+        SegmentHeader header = default;
+        var read = pread(fd, &header, (Tmds.Linux.size_t)(ulong)SegmentHeader.Size, 0);
+        if (read < 0)
+        {
+            return new SegmentInfo(name, SegmentStatus.Unreadable)
+            {
+                Problem = $"read failed: {Errno.Describe(Marshal.GetLastPInvokeError())}",
+                FileSize = size,
+                Mode = mode,
+                OwnerUserId = owner,
+            };
+        }
+
+        if (size == 0)
+        {
+            return Foreign("an empty file");
+        }
+
+        if ((long)read < sizeof(ulong) || header.Magic != SegmentHeader.ExpectedMagic)
+        {
+            return Foreign(name.StartsWith("sem.", StringComparison.Ordinal)
+                ? "a POSIX named semaphore"
+                : "no ShmGen header: another program's shared memory, or a Raw-format segment, which has none");
+        }
+
+        // Probed only once the file claims to be ShmGen's: another program's flock protocol is none of our business.
+        // Every ShmGen mapping holds LOCK_SH for its lifetime and a creator holds LOCK_EX until it publishes the header,
+        // so an exclusive lock is granted exactly when no process maps the segment or is creating it.
+        var inUse = LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) != 0;
+        if (!inUse && !holdExclusive)
+        {
+            // Only gc keeps the exclusive lock (until it has unlinked); otherwise openers are let in again at once.
+            LibC.flock(fd, LibC.LOCK_UN);
+        }
+
+        if ((long)read < SegmentHeader.Size)
+        {
+            return new SegmentInfo(name, SegmentStatus.Corrupted)
+            {
+                Problem = $"{size} bytes, smaller than the {SegmentHeader.Size}-byte ShmGen header",
+                FileSize = size,
+                Mode = mode,
+                OwnerUserId = owner,
+                InUse = inUse,
+            };
+        }
+
+        if (header.Version != SegmentHeader.CurrentVersion)
+        {
+            return new SegmentInfo(name, SegmentStatus.Corrupted)
+            {
+                Problem = $"format version {header.Version}; this ShmGen reads version {SegmentHeader.CurrentVersion}",
+                FileSize = size,
+                Mode = mode,
+                OwnerUserId = owner,
+                InUse = inUse,
+                FormatVersion = header.Version,
+            };
+        }
+
+        var creatorAlive = IsRunning(header.CreatorPid, header.CreatorStartTime);
+        var description = ReadUtf8(header.Description, header.DescriptionLength, SegmentHeader.DescriptionCapacity);
+        var truncated = header.DescriptionLength == SegmentHeader.DescriptionCapacity;
+        var (status, problem) = Check(header, size, creatorAlive);
+        return new SegmentInfo(name, status)
+        {
+            Problem = problem,
+            FileSize = size,
+            Mode = mode,
+            OwnerUserId = owner,
+            InUse = inUse,
+            Kind = header.Kind is (uint)SegmentKind.Segment or (uint)SegmentKind.Queue ? (SegmentKind)header.Kind : null,
+            TypeName = ReadUtf8(header.TypeName, header.TypeNameLength, SegmentHeader.TypeNameCapacity),
+            FormatVersion = header.Version,
+            LayoutFingerprint = header.Fingerprint,
+            PayloadOffset = header.PayloadOffset,
+            PayloadSize = header.PayloadSize,
+            TotalSize = header.TotalSize,
+            CreatorProcessId = header.CreatorPid,
+            CreatorAlive = creatorAlive,
+            Lock = status == SegmentStatus.Ready ? ReadLock(header.Lock) : null,
+            LayoutDescription = description,
+            Layout = description is null ? null : SegmentLayoutInfo.Parse(description, truncated),
+        };
+    }
+
+    private static (SegmentStatus Status, string? Problem) Check(in SegmentHeader header, long fileSize, bool creatorAlive)
+    {
+        if (header.State == SegmentState.Initializing)
+        {
+            return (SegmentStatus.Initializing, creatorAlive
+                ? $"being initialized by its creator (pid {header.CreatorPid})"
+                : $"never initialized: its creator (pid {header.CreatorPid}) died before publishing it");
+        }
+
+        if (header.State != SegmentState.Ready)
+        {
+            return (SegmentStatus.Corrupted, $"invalid state word {header.State}");
+        }
+
+        if (header.Kind is not ((uint)SegmentKind.Segment or (uint)SegmentKind.Queue))
+        {
+            return (SegmentStatus.Corrupted, $"unknown kind {header.Kind}");
+        }
+
+        if (header.PayloadOffset != SegmentHeader.Size || header.PayloadSize > header.TotalSize - SegmentHeader.Size || header.TotalSize < SegmentHeader.Size)
+        {
+            return (SegmentStatus.Corrupted, $"inconsistent header: payload {header.PayloadSize} bytes at {header.PayloadOffset}, {header.TotalSize} bytes in all");
+        }
+
+        if ((ulong)fileSize != header.TotalSize)
+        {
+            return (SegmentStatus.Corrupted, $"the file is {fileSize} bytes but the header says {header.TotalSize}: truncated or resized");
+        }
+
+        return (SegmentStatus.Ready, null);
+    }
+
+    private static SegmentLockInfo ReadLock(byte* mutex)
+    {
+        // glibc's robust mutex: __lock (offset 0) holds the holder's TID plus FUTEX_OWNER_DIED once the kernel has
+        // handled a holder's death; __owner (offset 8, RobustLock.OwnerThreadId) the holder's TID, or a marker.
+        var lockWord = *(int*)mutex;
+        var owner = RobustLock.OwnerThreadId(mutex);
+        if (owner == OwnerNotRecoverable)
+        {
+            return new SegmentLockInfo(SegmentLockState.NotRecoverable, 0, null);
+        }
+
+        var holder = owner is > 0 and <= MaxThreadId ? owner : lockWord & FutexTidMask;
+        if (holder == 0)
+        {
+            return (lockWord & FutexOwnerDied) != 0
+                ? new SegmentLockInfo(SegmentLockState.Abandoned, 0, null)
+                : new SegmentLockInfo(SegmentLockState.Free, 0, null);
+        }
+
+        var process = ThreadGroupOf(holder);
+        return process is null || (lockWord & FutexOwnerDied) != 0 && (lockWord & FutexTidMask) == 0
+            ? new SegmentLockInfo(SegmentLockState.Abandoned, holder, null)
+            : new SegmentLockInfo(SegmentLockState.Held, holder, process);
+    }
+
+    /// <summary>The process a live thread belongs to (/proc/TID/status Tgid), <see langword="null"/> if the thread is gone.</summary>
+    private static int? ThreadGroupOf(int threadId)
+    {
+        string status;
+        try
+        {
+            status = File.ReadAllText($"/proc/{threadId.ToString(CultureInfo.InvariantCulture)}/status");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        int? group = null;
+        foreach (var line in status.Split('\n'))
+        {
+            if (line.StartsWith("State:", StringComparison.Ordinal) && IsDeadState(line.AsSpan(6).Trim()))
+            {
+                return null;
+            }
+
+            if (line.StartsWith("Tgid:", StringComparison.Ordinal) && int.TryParse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var tgid))
+            {
+                group = tgid;
+            }
+        }
+
+        return group;
+    }
+
+    /// <summary>Alive by pid and start time, and not a zombie waiting to be reaped (it can never touch the segment again).</summary>
+    private static bool IsRunning(int pid, ulong startTime)
+    {
+        if (!ProcessIdentity.IsAlive(pid, startTime))
+        {
+            return false;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            var close = stat.LastIndexOf(')');
+            return close < 0 || close + 2 >= stat.Length || !IsDeadState(stat.AsSpan(close + 2, 1));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsDeadState(ReadOnlySpan<char> state) => state.Length > 0 && state[0] is 'Z' or 'X';
+
+    private static string? ReadUtf8(byte* text, uint length, int capacity)
+    {
+        if (length == 0 || length > capacity)
+        {
+            return null;
+        }
+
+        // Lenient: a description cut at its capacity may end inside a UTF-8 sequence.
+        return Encoding.UTF8.GetString(text, (int)length);
+    }
+
+    private static byte[] PathBytes(string name)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(SegmentMapping.ShmDirectory + name) + 1];
+        Encoding.UTF8.GetBytes(SegmentMapping.ShmDirectory + name, bytes);
+        return bytes;
+    }
+
+    private static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
+
+    /// <summary>An open file in /dev/shm and what it decoded to; closing it drops any flock taken on it.</summary>
+    private sealed class ExaminedFile(SegmentInfo info, int fd, byte[] path, ulong device, ulong inode) : IDisposable
+    {
+        public SegmentInfo Info { get; } = info;
+
+        /// <summary>
+        /// Unlinks the name if it still names the file that was examined (a name replaced in between is left alone).
+        /// <see langword="false"/> with errno 0 when it was replaced, with the errno when unlink failed.
+        /// </summary>
+        public bool UnlinkIfStillSameFile()
+        {
+            Marshal.SetLastPInvokeError(0);
+            if (fd < 0)
+            {
+                return false;
+            }
+
+            Tmds.Linux.stat byName;
+            fixed (byte* p = path)
+            {
+                if (lstat(p, &byName) != 0)
+                {
+                    return false;
+                }
+
+                if ((ulong)byName.st_dev != device || (ulong)byName.st_ino != inode)
+                {
+                    Marshal.SetLastPInvokeError(0);
+                    return false;
+                }
+
+                return unlink(p) == 0;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (fd >= 0)
+            {
+                close(fd);
+            }
+        }
+    }
+}
