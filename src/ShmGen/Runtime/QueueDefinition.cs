@@ -20,7 +20,7 @@ public sealed class QueueDefinition
     /// <summary>The largest capacity (SHM009).</summary>
     public const int MaxCapacity = 1 << 24;
 
-    private readonly string? _sizeProblem;
+    private readonly string? _problem;
 
     /// <summary>Creates the definition (called once per generated queue type, from a static field initializer).</summary>
     /// <param name="defaultName">The attribute's name.</param>
@@ -58,6 +58,11 @@ public sealed class QueueDefinition
 
         Capacity = capacity;
         ItemSize = itemSize;
+        var expectedPrefix = string.Create(CultureInfo.InvariantCulture, $"queue={QueueControl.CurrentVersion};capacity={capacity};");
+        if (!layoutDescription.StartsWith(expectedPrefix, StringComparison.Ordinal))
+        {
+            _problem = $"{typeName}: its queue was generated for another queue format ('{layoutDescription}' does not start with '{expectedPrefix}'); rebuild it with this version of ShmGen.";
+        }
 
         // Each slot is its 8-byte state word, then the item at its natural alignment; strides keep every state word
         // 8-byte aligned (atomic) and every item naturally aligned. Slots are not padded to cache lines: streaming
@@ -69,7 +74,7 @@ public sealed class QueueDefinition
         var payload = QueueControl.Size + ((long)capacity * SlotStride);
         if (payload > int.MaxValue - SegmentHeader.Size - 64)
         {
-            _sizeProblem = string.Create(
+            _problem ??= string.Create(
                 CultureInfo.InvariantCulture,
                 $"{typeName}: a queue of {capacity} slots of {SlotStride} bytes needs {payload} bytes, more than one ShmGen segment holds (2 GiB). Lower the Capacity.");
             payload = QueueControl.Size;
@@ -94,12 +99,13 @@ public sealed class QueueDefinition
     /// <summary>Bytes from a slot's state word to its item.</summary>
     internal int ItemOffset { get; }
 
-    /// <summary>Throws when the queue would not fit in a segment (checked before any system call).</summary>
-    internal void VerifyFits()
+    /// <summary>Throws when the queue would not fit in a segment, or its generated code does not match this runtime
+    /// (checked before any system call).</summary>
+    internal void VerifyUsable()
     {
-        if (_sizeProblem is not null)
+        if (_problem is not null)
         {
-            throw new NotSupportedException(_sizeProblem);
+            throw new NotSupportedException(_problem);
         }
     }
 }

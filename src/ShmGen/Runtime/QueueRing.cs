@@ -463,7 +463,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
                 $"{sizeof(T)} bytes. Please report this with the struct's declaration.");
         }
 
-        definition.VerifyFits();
+        definition.VerifyUsable();
     }
 
     private static void InitializeControl(byte* payload, QueueDefinition definition)
