@@ -83,7 +83,9 @@ internal sealed class Peer : IDisposable
 
     public static Peer Start(string[] arguments)
     {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Environment.ProcessPath ?? "dotnet";
+        // SHMGEN_PEER_HOST runs peers under a wrapper instead of dotnet (e.g. a script that execs strace -f -e futex
+        // dotnet "$@", to count how often waiters really park).
+        var host = Environment.GetEnvironmentVariable("SHMGEN_PEER_HOST") ?? Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo(host)
         {
             UseShellExecute = false,

@@ -136,10 +136,10 @@ public sealed class QueueProcessTests
         using var requestQueue = SmallItemQueue.Create(scope.Options(requests));
         using var replyQueue = SmallItemQueue.Create(scope.Options(replies));
 
-        // Each side waits for the other on every round; with recheck=-1 a single lost wake-up leaves both parked for
-        // ever, and the bounded wait below fails the test.
-        var echo = scope.Start("echo", $"queue={requests}", $"reply={replies}", "kind=small", $"count={Rounds}", "recheck=-1");
-        var ping = scope.Start("ping", $"queue={requests}", $"reply={replies}", "kind=small", $"count={Rounds}", "recheck=-1");
+        // Each side waits for the other on every round, parking at once (spin=0) so every hand-off runs the futex
+        // protocol; with recheck=-1 a single lost wake-up leaves both parked for ever, and the bounded wait fails the test.
+        var echo = scope.Start("echo", $"queue={requests}", $"reply={replies}", "kind=small", $"count={Rounds}", "recheck=-1", "spin=0");
+        var ping = scope.Start("ping", $"queue={requests}", $"reply={replies}", "kind=small", $"count={Rounds}", "recheck=-1", "spin=0");
         ping.ExpectSuccess(s_peerTimeout);
         ping.Expect($"rounds {Rounds}", s_lineTimeout);
         echo.ExpectSuccess(s_peerTimeout);
@@ -154,12 +154,13 @@ public sealed class QueueProcessTests
         using var queue = SmallItemQueue.Create(scope.Options(name));
         using var ledger = scope.NewLedger(2, PerProducer, out var ledgerPath);
 
-        // Three consumers park on "not empty" while two producers park on "not full", on four slots.
+        // Three consumers park on "not empty" while two producers park on "not full", on four slots, without spinning
+        // first; with recheck=-1 a lost wake-up hangs.
         var consumers = Enumerable.Range(0, 3)
-            .Select(_ => scope.Start("consume", $"queue={name}", "kind=small", $"ledger={ledgerPath}", "producers=2", $"perProducer={PerProducer}", "recheck=-1"))
+            .Select(_ => scope.Start("consume", $"queue={name}", "kind=small", $"ledger={ledgerPath}", "producers=2", $"perProducer={PerProducer}", "recheck=-1", "spin=0"))
             .ToArray();
         var producers = Enumerable.Range(0, 2)
-            .Select(p => scope.Start("produce", $"queue={name}", "kind=small", $"producer={p}", $"count={PerProducer}", "recheck=-1"))
+            .Select(p => scope.Start("produce", $"queue={name}", "kind=small", $"producer={p}", $"count={PerProducer}", "recheck=-1", "spin=0"))
             .ToArray();
         foreach (var producer in producers)
         {

@@ -6,7 +6,8 @@
 //   dequeue-one  queue= kind=                                   print "ready", Dequeue (may wait), print "got P S ok|torn"
 //   ping         queue= reply= kind= count=                     send i, wait for i back, count times
 //   echo         queue= reply= kind= count=                     send back what arrives, count times
-// Common: kill=enqueue:N|dequeue:N (SIGKILL itself inside its N-th claim), recheck=MS (parked waiters' re-check, -1 never).
+// Common: kill=enqueue:N|dequeue:N (SIGKILL itself inside its N-th claim), recheck=MS (parked waiters' re-check, -1 never),
+//         spin=N (spin rounds before parking; 0 parks at once).
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -35,6 +36,11 @@ if (settings.TryGetValue("kill", out var kill))
 if (settings.TryGetValue("recheck", out var recheck))
 {
     AppContext.SetData("ShmGen.Testing.QueueParkRecheckMilliseconds", recheck);
+}
+
+if (settings.TryGetValue("spin", out var spin))
+{
+    AppContext.SetData("ShmGen.Testing.QueueSpinIterations", spin);
 }
 
 int Int(string key) => int.Parse(settings[key], CultureInfo.InvariantCulture);

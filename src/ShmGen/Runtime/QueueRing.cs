@@ -44,10 +44,6 @@ namespace ShmGen.Runtime;
 public sealed unsafe class QueueRing<T> : IDisposable
     where T : unmanaged
 {
-    // Brief: a live claimer finishes within nanoseconds unless it is descheduled, and on a busy machine spinning longer
-    // only steals the core the other side needs. SpinWait yields the thread after its first iterations.
-    private const int SpinIterations = 16;
-
     // How often a waiter blocked on another process's claim checks that the claimer still lives.
     private static readonly long s_claimPollTicks = Stopwatch.Frequency / 100;
 
@@ -546,7 +542,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
         }
 
         /// <summary>Whether spinning is over and the next round arms the futex word before re-checking.</summary>
-        public readonly bool Parking => _spinner.Count >= SpinIterations;
+        public readonly bool Parking => _spinner.Count >= QueueTestSwitches.SpinIterations;
 
         /// <summary>
         /// Whether the process holding the claim that blocks this call is gone. Looks only once parking, at most every

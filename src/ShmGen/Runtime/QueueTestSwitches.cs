@@ -25,6 +25,18 @@ internal static class QueueTestSwitches
     public const string ParkRecheckName = "ShmGen.Testing.QueueParkRecheckMilliseconds";
 
     /// <summary>
+    /// How many rounds a waiter spins before it parks; <c>0</c> parks at once, so every wait goes through the futex
+    /// protocol (what the lost-wakeup stress tests want). Default <see cref="DefaultSpinIterations"/>.
+    /// </summary>
+    public const string SpinIterationsName = "ShmGen.Testing.QueueSpinIterations";
+
+    /// <summary>
+    /// Spin rounds before parking. Brief: a live peer usually answers within them, and on a busy machine spinning
+    /// longer only steals the core the other side needs (SpinWait yields the thread after its first rounds).
+    /// </summary>
+    public const int DefaultSpinIterations = 16;
+
+    /// <summary>
     /// How long a parked waiter sleeps before re-checking on its own. Only needed when a process died between changing
     /// the queue and waking the waiters; every live notifier wakes them at once.
     /// </summary>
@@ -36,6 +48,9 @@ internal static class QueueTestSwitches
     /// <summary>The park re-check interval in force.</summary>
     public static readonly TimeSpan ParkRecheck;
 
+    /// <summary>The spin rounds in force.</summary>
+    public static readonly int SpinIterations;
+
     private static readonly bool s_killInEnqueue;
     private static readonly int s_killAt;
     private static int s_enqueues;
@@ -46,6 +61,13 @@ internal static class QueueTestSwitches
 #pragma warning restore CA1810
     {
         ParkRecheck = DefaultParkRecheck;
+        SpinIterations = DefaultSpinIterations;
+        if (AppContext.GetData(SpinIterationsName) is { } spin &&
+            int.TryParse(Convert.ToString(spin, CultureInfo.InvariantCulture), NumberStyles.None, CultureInfo.InvariantCulture, out var iterations))
+        {
+            SpinIterations = iterations;
+        }
+
         if (AppContext.GetData(ParkRecheckName) is { } recheck &&
             int.TryParse(Convert.ToString(recheck, CultureInfo.InvariantCulture), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var milliseconds))
         {
