@@ -182,8 +182,10 @@ public sealed class QueueProcessTests
         AssertEach(ledger, 1, PerProducer, expected: 1);
     }
 
-    [Fact]
-    public void ProducerKilledInsideItsClaim_LosesOnlyThatItem_AndConsumersSkipThePosition()
+    [Theory]
+    [InlineData("claimed")] // before it advanced the shared position: other producers must advance it
+    [InlineData("copied")] // item written, never published
+    public void ProducerKilledInsideItsClaim_LosesOnlyThatItem_AndConsumersSkipThePosition(string phase)
     {
         const int PerProducer = 5_000;
         const int KilledAt = 1_000;
@@ -194,8 +196,8 @@ public sealed class QueueProcessTests
 
         var consumer = scope.Start("consume", $"queue={name}", "kind=big", $"ledger={ledgerPath}", "producers=2", $"perProducer={PerProducer}");
 
-        // Producer 0 SIGKILLs itself inside its 1000th enqueue: slot claimed, item copied in, never published.
-        var doomed = scope.Start("produce", $"queue={name}", "kind=big", "producer=0", $"count={PerProducer}", $"kill=enqueue:{KilledAt}");
+        // Producer 0 SIGKILLs itself inside its 1000th enqueue, holding the slot's claim.
+        var doomed = scope.Start("produce", $"queue={name}", "kind=big", "producer=0", $"count={PerProducer}", $"kill=enqueue:{phase}:{KilledAt}");
         doomed.ExpectKilled(s_peerTimeout);
 
         // Producer 1's items queue up behind the dead claim; the consumer must get past it to receive them.
@@ -214,8 +216,10 @@ public sealed class QueueProcessTests
         Assert.Equal(0, queue.Count);
     }
 
-    [Fact]
-    public void ConsumerKilledInsideItsClaim_LosesOnlyThatItem_AndProducersReuseTheSlot()
+    [Theory]
+    [InlineData("claimed")] // before it advanced the shared position: the next consumer must advance it
+    [InlineData("copied")] // item copied out, slot never released
+    public void ConsumerKilledInsideItsClaim_LosesOnlyThatItem_AndProducersReuseTheSlot(string phase)
     {
         using var scope = new TestScope();
         var name = scope.NewName();
@@ -225,8 +229,8 @@ public sealed class QueueProcessTests
             queue.Enqueue(TestItems.MakeSmall(7, i));
         }
 
-        // The consumer SIGKILLs itself inside its first dequeue: slot claimed, item copied out, never released.
-        var doomed = scope.Start("dequeue-one", $"queue={name}", "kind=small", "kill=dequeue:0");
+        // The consumer SIGKILLs itself inside its first dequeue, holding the slot's claim.
+        var doomed = scope.Start("dequeue-one", $"queue={name}", "kind=small", $"kill=dequeue:{phase}:0");
         doomed.ExpectKilled(s_peerTimeout);
 
         // The dead claim holds the only slot a producer could use; without waiting, nothing can be added.
@@ -235,6 +239,45 @@ public sealed class QueueProcessTests
         // A waiting producer finds the claimer gone and frees the slot.
         Assert.True(queue.TryEnqueue(TestItems.MakeSmall(7, 4), TimeSpan.FromSeconds(30)));
         Assert.Equal([(7, 1), (7, 2), (7, 3), (7, 4)], DrainSmall(queue));
+    }
+
+    [Fact]
+    public void ProducerKilledAfterPublishing_BeforeWaking_TheParkedConsumerStillGetsTheItem()
+    {
+        using var scope = new TestScope();
+        var name = scope.NewName();
+        using var queue = SmallItemQueue.Create(scope.Options(name));
+
+        var consumer = scope.Start("dequeue-one", $"queue={name}", "kind=small", "spin=0");
+        consumer.Expect("ready", s_lineTimeout);
+        Assert.Null(consumer.ReadLine(TimeSpan.FromMilliseconds(300)));
+
+        // The item is in the queue but no wake-up was sent: the parked consumer finds it on its own re-check.
+        scope.Start("enqueue-one", $"queue={name}", "kind=small", "producer=8", "sequence=0", "kill=enqueue:done:0").ExpectKilled(s_peerTimeout);
+        consumer.Expect("got 8 0 ok", s_lineTimeout);
+        consumer.ExpectSuccess(s_peerTimeout);
+    }
+
+    [Fact]
+    public void ConsumerKilledAfterReleasing_BeforeWaking_TheParkedProducerStillGetsTheSlot()
+    {
+        using var scope = new TestScope();
+        var name = scope.NewName();
+        using var queue = SmallItemQueue.Create(scope.Options(name));
+        for (var i = 0; i < queue.Capacity; i++)
+        {
+            queue.Enqueue(TestItems.MakeSmall(7, i));
+        }
+
+        var producer = scope.Start("enqueue-one", $"queue={name}", "kind=small", "producer=8", "sequence=0", "spin=0");
+        producer.Expect("ready", s_lineTimeout);
+        Assert.Null(producer.ReadLine(TimeSpan.FromMilliseconds(300)));
+
+        // The dead consumer took item 0 and freed its slot, but woke no one.
+        scope.Start("dequeue-one", $"queue={name}", "kind=small", "kill=dequeue:done:0").ExpectKilled(s_peerTimeout);
+        producer.Expect("done", s_lineTimeout);
+        producer.ExpectSuccess(s_peerTimeout);
+        Assert.Equal([(7, 1), (7, 2), (7, 3), (8, 0)], DrainSmall(queue));
     }
 
     [Fact]

@@ -6,7 +6,7 @@
 //   dequeue-one  queue= kind=                                   print "ready", Dequeue (may wait), print "got P S ok|torn"
 //   ping         queue= reply= kind= count=                     send i, wait for i back, count times
 //   echo         queue= reply= kind= count=                     send back what arrives, count times
-// Common: kill=enqueue:N|dequeue:N (SIGKILL itself inside its N-th claim), recheck=MS (parked waiters' re-check, -1 never),
+// Common: kill=enqueue|dequeue:claimed|copied|done:N (SIGKILL itself at that phase of its N-th enqueue or dequeue), recheck=MS (parked waiters' re-check, -1 never),
 //         spin=N (spin rounds before parking; 0 parks at once).
 using System;
 using System.Collections.Generic;

@@ -20,22 +20,24 @@ namespace ShmGen.Runtime;
 /// <para><b>Claims.</b> A producer claims a position by a CAS on the slot's state word that records its process (pid and
 /// start time), advances the shared position, copies the item in, and publishes with a second CAS; a consumer does the
 /// same the other way. Because the claim names its process, a claim can always be traced to a live or dead process.</para>
-/// <para><b>Crash semantics (SIGKILL at any instruction).</b>
-/// A killed process never wedges the others, and loses at most the item its own call was moving:
+/// <para><b>Crash semantics (SIGKILL at any instruction).</b> A killed process never wedges the others, and loses at
+/// most the one item its own call was moving:
 /// <list type="bullet">
-/// <item>Producer killed after claiming a slot, before publishing it: that item is lost (its <c>Enqueue</c> never
-/// returned). The consumers reaching the position park for a moment, find the claimer gone (no such pid, a zombie, or
-/// a pid reused by a process with another start time), replace the claim with a tombstone, skip it, and go on; items
-/// behind it keep their order.</item>
-/// <item>Consumer killed after claiming a slot, before releasing it: that item is lost (its <c>Dequeue</c> never
-/// returned to anyone who survived). The producer that next needs the slot finds the claimer gone and frees it.</item>
-/// <item>Killed at any other point (before claiming, after publishing or releasing, while spinning or parked): nothing
-/// is lost. An item published by a process killed before it woke the waiters is seen by parked waiters within
-/// <see cref="QueueTestSwitches.DefaultParkRecheck"/> (they re-check on their own).</item>
+/// <item>A producer killed inside <c>Enqueue</c> after claiming its slot and before publishing it loses that item
+/// (the call never returned). Consumers reaching the position park, check the claimer every 10 ms, find it gone (no
+/// such pid, a zombie, or the pid now held by a process with another start time), replace the claim with a tombstone
+/// and skip it; items behind it keep their order. Killed earlier, the item was never in the queue; killed later, it
+/// was published and will be delivered.</item>
+/// <item>A consumer killed inside <c>Dequeue</c> after claiming its slot loses that item (nobody who survived received
+/// it). If it had not released the slot yet, the producer that next needs the slot finds the claimer gone and frees
+/// it. Killed before claiming, the item stays in the queue for the other consumers.</item>
+/// <item>A process killed after publishing or releasing but before waking the other side's parked waiters: nothing is
+/// lost; parked waiters re-check on their own every <see cref="QueueTestSwitches.DefaultParkRecheck"/> (250 ms), so the
+/// delay is bounded. Killed while spinning or parked: nothing is lost.</item>
 /// </list>
-/// No item is ever delivered twice, and no item is torn: a slot is written or read only under its claim, and every
-/// publish and release is a CAS that fails if the claim was taken away. Liveness is judged by pid, so every process
-/// sharing a queue must be in one pid namespace (a container sharing /dev/shm with the host must share its pids too).</para>
+/// No item is ever delivered twice or torn: a slot is written or read only under its claim, and every publish and
+/// release is a CAS that fails if the claim was taken away. Liveness is judged by pid, so every process sharing a queue
+/// must be in one pid namespace (a container sharing /dev/shm with the host must share its pids too).</para>
 /// <para><b>Timeouts and cancellation</b> are observed only while waiting, never inside a claim, so a call that times
 /// out or is cancelled has not changed the queue.</para>
 /// </remarks>
@@ -254,15 +256,25 @@ public sealed unsafe class QueueRing<T> : IDisposable
                     var claimed = Pack(position, index, QueueClaim.Self);
                     if (Interlocked.CompareExchange(ref state, claimed, observed) == observed)
                     {
+                        if (QueueTestSwitches.KillInsideClaim)
+                        {
+                            QueueTestSwitches.AtClaim(enqueue: true, ClaimPhase.Claimed);
+                        }
+
                         Interlocked.CompareExchange(ref control->EnqueuePosition, position + 1, position);
                         Unsafe.Write(slot + _itemOffset, item);
                         if (QueueTestSwitches.KillInsideClaim)
                         {
-                            QueueTestSwitches.AtClaim(enqueue: true);
+                            QueueTestSwitches.AtClaim(enqueue: true, ClaimPhase.Copied);
                         }
 
                         if (Interlocked.CompareExchange(ref state, Pack(position + 1, index, QueueClaim.Free), claimed) == claimed)
                         {
+                            if (QueueTestSwitches.KillInsideClaim)
+                            {
+                                QueueTestSwitches.AtClaim(enqueue: true, ClaimPhase.Done);
+                            }
+
                             QueueSignal.Notify(ref control->NotEmpty);
                             blockedPosition = 0;
                             blockedState = 0;
@@ -316,6 +328,11 @@ public sealed unsafe class QueueRing<T> : IDisposable
                     var claimed = Pack(position + 1, index, QueueClaim.Self);
                     if (Interlocked.CompareExchange(ref state, claimed, observed) == observed)
                     {
+                        if (QueueTestSwitches.KillInsideClaim && owner == QueueClaim.Free)
+                        {
+                            QueueTestSwitches.AtClaim(enqueue: false, ClaimPhase.Claimed);
+                        }
+
                         Interlocked.CompareExchange(ref control->DequeuePosition, position + 1, position);
                         var released = Pack(position + _capacity, index, QueueClaim.Free);
                         if (owner == QueueClaim.Tombstone)
@@ -329,11 +346,16 @@ public sealed unsafe class QueueRing<T> : IDisposable
                         item = Unsafe.Read<T>(slot + _itemOffset);
                         if (QueueTestSwitches.KillInsideClaim)
                         {
-                            QueueTestSwitches.AtClaim(enqueue: false);
+                            QueueTestSwitches.AtClaim(enqueue: false, ClaimPhase.Copied);
                         }
 
                         if (Interlocked.CompareExchange(ref state, released, claimed) == claimed)
                         {
+                            if (QueueTestSwitches.KillInsideClaim)
+                            {
+                                QueueTestSwitches.AtClaim(enqueue: false, ClaimPhase.Done);
+                            }
+
                             QueueSignal.Notify(ref control->NotFull);
                             blockedPosition = 0;
                             blockedState = 0;

@@ -13,8 +13,10 @@ namespace ShmGen.Runtime;
 internal static class QueueTestSwitches
 {
     /// <summary>
-    /// <c>"enqueue:N"</c> or <c>"dequeue:N"</c>: the process SIGKILLs itself inside its N-th (0-based) enqueue or
-    /// dequeue, after claiming the slot and copying the item, before publishing or releasing it.
+    /// <c>"OPERATION:PHASE:N"</c>: the process SIGKILLs itself inside its N-th (0-based) enqueue or dequeue
+    /// (OPERATION), at PHASE: <c>claimed</c> (the slot's claim CAS succeeded, the shared position is not advanced yet),
+    /// <c>copied</c> (the item is copied in or out, the slot not yet published or released) or <c>done</c> (published
+    /// or released, the waiters not yet woken).
     /// </summary>
     public const string KillInsideClaimName = "ShmGen.Testing.QueueKillInsideClaim";
 
@@ -52,6 +54,7 @@ internal static class QueueTestSwitches
     public static readonly int SpinIterations;
 
     private static readonly bool s_killInEnqueue;
+    private static readonly ClaimPhase s_killPhase;
     private static readonly int s_killAt;
     private static int s_enqueues;
     private static int s_dequeues;
@@ -77,20 +80,22 @@ internal static class QueueTestSwitches
         if (AppContext.GetData(KillInsideClaimName) is string kill)
         {
             var parts = kill.Split(':');
-            if (parts.Length == 2 && parts[0] is "enqueue" or "dequeue" &&
-                int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
+            if (parts.Length == 3 && parts[0] is "enqueue" or "dequeue" && Enum.TryParse<ClaimPhase>(parts[1], ignoreCase: true, out var phase) &&
+                int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
             {
                 s_killInEnqueue = parts[0] == "enqueue";
+                s_killPhase = phase;
                 s_killAt = at;
                 KillInsideClaim = true;
             }
         }
     }
 
-    /// <summary>Called inside a claim when <see cref="KillInsideClaim"/> is on: dies there if this is the chosen one.</summary>
-    public static void AtClaim(bool enqueue)
+    /// <summary>Called at each phase of a claim when <see cref="KillInsideClaim"/> is on: dies there if this is the
+    /// chosen operation and phase.</summary>
+    public static void AtClaim(bool enqueue, ClaimPhase phase)
     {
-        if (enqueue != s_killInEnqueue)
+        if (enqueue != s_killInEnqueue || phase != s_killPhase)
         {
             return;
         }
@@ -103,4 +108,17 @@ internal static class QueueTestSwitches
             Thread.Sleep(Timeout.Infinite);
         }
     }
+}
+
+/// <summary>Where inside an enqueue or dequeue <see cref="QueueTestSwitches.KillInsideClaimName"/> strikes.</summary>
+internal enum ClaimPhase
+{
+    /// <summary>The claim CAS succeeded; the shared position still points at the slot.</summary>
+    Claimed,
+
+    /// <summary>The item is copied; the slot is not published (enqueue) or released (dequeue).</summary>
+    Copied,
+
+    /// <summary>Published or released; the other side's waiters are not woken yet.</summary>
+    Done,
 }
