@@ -37,9 +37,17 @@ public sealed partial class ShmGenerator
                 scopes.Add(writer.Block($"partial {containing.Keyword} {containing.Name}"));
             }
 
-            EmitRepairHook(writer, spec);
-            writer.Line();
-            EmitSegment(writer, spec);
+            if (spec.Kind == SharedTypeKind.Queue)
+            {
+                // Queues take no lock a caller could abandon, so the item struct gets no OnLockAbandoned hook.
+                EmitQueue(writer, spec);
+            }
+            else
+            {
+                EmitRepairHook(writer, spec);
+                writer.Line();
+                EmitSegment(writer, spec);
+            }
 
             for (var i = scopes.Count - 1; i >= 0; i--)
             {

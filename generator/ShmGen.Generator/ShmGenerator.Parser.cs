@@ -61,7 +61,8 @@ public sealed partial class ShmGenerator
 
             cancellationToken.ThrowIfCancellationRequested();
             var layout = LayoutCalculator.Compute(type);
-            if (!layout.IsShareable || HasGuardNameClash(type))
+            // SHM010 is about the segment's Guard; a queue has none, so its items may name a field Data.
+            if (!layout.IsShareable || (kind == SharedTypeKind.Segment && HasGuardNameClash(type)))
             {
                 return null;
             }

@@ -5,7 +5,7 @@ using ShmGen.Generator.Model;
 namespace ShmGen.Generator;
 
 /// <summary>
-/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
+/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct and <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class ShmGenerator : IIncrementalGenerator
@@ -24,5 +24,17 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.ValidSegments);
 
         context.RegisterSourceOutput(segments, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
+
+        var queues = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                TypeNames.SharedQueueAttributeMetadataName,
+                static (node, _) => node is StructDeclarationSyntax,
+                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Queue, cancellationToken))
+            .WithTrackingName(TrackingNames.QueueSpecs)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.ValidQueues);
+
+        context.RegisterSourceOutput(queues, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
     }
 }

@@ -5,4 +5,6 @@ internal static class TrackingNames
 {
     public const string SegmentSpecs = nameof(SegmentSpecs);
     public const string ValidSegments = nameof(ValidSegments);
+    public const string QueueSpecs = nameof(QueueSpecs);
+    public const string ValidQueues = nameof(ValidQueues);
 }

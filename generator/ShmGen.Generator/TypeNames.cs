@@ -13,6 +13,7 @@ internal static class TypeNames
     public const string SegmentKind = "global::ShmGen.Runtime.SegmentKind";
     public const string LockRepair = "global::ShmGen.Runtime.LockRepair";
     public const string QueueRing = "global::ShmGen.Runtime.QueueRing";
+    public const string QueueDefinition = "global::ShmGen.Runtime.QueueDefinition";
     public const string IDisposable = "global::System.IDisposable";
     public const string TimeSpan = "global::System.TimeSpan";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

@@ -20,6 +20,10 @@ namespace ShmGen.Runtime;
 public delegate void LockRepair<T>(ref T data)
     where T : unmanaged;
 
+/// <summary>Writes a new segment's initial payload (zero-filled before the call) before the header says Ready.</summary>
+/// <param name="payload">The start of the payload.</param>
+internal unsafe delegate void PayloadInitializer(byte* payload);
+
 /// <summary>
 /// One mapping of a Standard segment: creation (O_CREAT|O_EXCL, fchmod, posix_fallocate, header, publish), attach
 /// (permission, size and header validation before anything is trusted), the robust lock, unlink and unmap. Every
@@ -100,15 +104,32 @@ public sealed unsafe class SegmentMapping : IDisposable
     public static SegmentMapping Create<T>(SegmentDefinition definition, SegmentOptions? options)
         where T : unmanaged
     {
-        var name = ResolveName<T>(definition, options);
-        return CreateCore(definition, name, options ?? DefaultOptions);
+        definition.VerifyRuntimeSize(sizeof(T));
+        return Create(definition, options, initializePayload: null);
+    }
+
+    /// <summary>
+    /// Creates a new segment whose payload size the caller verified; <paramref name="initializePayload"/> runs on the
+    /// zero-filled payload before the header is published, so no opener sees it half initialized.
+    /// </summary>
+    internal static SegmentMapping Create(SegmentDefinition definition, SegmentOptions? options, PayloadInitializer? initializePayload)
+    {
+        var name = ResolveName(definition, options);
+        return CreateCore(definition, name, options ?? DefaultOptions, initializePayload);
     }
 
     /// <summary>Attaches to an existing segment, validating permissions, size and header first.</summary>
     public static SegmentMapping Open<T>(SegmentDefinition definition, SegmentOptions? options)
         where T : unmanaged
     {
-        var name = ResolveName<T>(definition, options);
+        definition.VerifyRuntimeSize(sizeof(T));
+        return Open(definition, options);
+    }
+
+    /// <summary>Attaches to an existing segment whose payload size the caller verified.</summary>
+    internal static SegmentMapping Open(SegmentDefinition definition, SegmentOptions? options)
+    {
+        var name = ResolveName(definition, options);
         try
         {
             return OpenCore(definition, name, options ?? DefaultOptions);
@@ -126,14 +147,21 @@ public sealed unsafe class SegmentMapping : IDisposable
     public static SegmentMapping OpenOrCreate<T>(SegmentDefinition definition, SegmentOptions? options)
         where T : unmanaged
     {
-        var name = ResolveName<T>(definition, options);
+        definition.VerifyRuntimeSize(sizeof(T));
+        return OpenOrCreate(definition, options, initializePayload: null);
+    }
+
+    /// <summary>OpenOrCreate for a payload whose size the caller verified, initialized as in <see cref="Create(SegmentDefinition, SegmentOptions?, PayloadInitializer?)"/>.</summary>
+    internal static SegmentMapping OpenOrCreate(SegmentDefinition definition, SegmentOptions? options, PayloadInitializer? initializePayload)
+    {
+        var name = ResolveName(definition, options);
         options ??= DefaultOptions;
         var deadline = Stopwatch.GetTimestamp() + ToTimestampTicks(options.OpenTimeout);
         while (true)
         {
             try
             {
-                return CreateCore(definition, name, options);
+                return CreateCore(definition, name, options, initializePayload);
             }
             catch (SegmentAlreadyExistsException)
             {
@@ -396,13 +424,6 @@ public sealed unsafe class SegmentMapping : IDisposable
 
     private static readonly SegmentOptions DefaultOptions = new();
 
-    private static string ResolveName<T>(SegmentDefinition definition, SegmentOptions? options)
-        where T : unmanaged
-    {
-        definition.VerifyRuntimeSize(sizeof(T));
-        return ResolveName(definition, options);
-    }
-
     private static string ResolveName(SegmentDefinition definition, SegmentOptions? options)
     {
         if (!OperatingSystem.IsLinux())
@@ -421,7 +442,7 @@ public sealed unsafe class SegmentMapping : IDisposable
         return name;
     }
 
-    private static SegmentMapping CreateCore(SegmentDefinition definition, string name, SegmentOptions options)
+    private static SegmentMapping CreateCore(SegmentDefinition definition, string name, SegmentOptions options, PayloadInitializer? initializePayload)
     {
         var mode = (ushort)(options.Mode ?? definition.Mode);
         Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
@@ -467,7 +488,7 @@ public sealed unsafe class SegmentMapping : IDisposable
             }
             else
             {
-                InitializeHeader((SegmentHeader*)mapping, definition, total, name);
+                InitializeHeader((SegmentHeader*)mapping, definition, total, name, initializePayload);
             }
 
             // Downgrade to the shared lock every user holds: flock belongs to the open file description, which the
@@ -497,7 +518,7 @@ public sealed unsafe class SegmentMapping : IDisposable
         }
     }
 
-    private static void InitializeHeader(SegmentHeader* header, SegmentDefinition definition, nuint total, string name)
+    private static void InitializeHeader(SegmentHeader* header, SegmentDefinition definition, nuint total, string name, PayloadInitializer? initializePayload)
     {
         header->Magic = SegmentHeader.ExpectedMagic;
         header->Version = SegmentHeader.CurrentVersion;
@@ -511,6 +532,7 @@ public sealed unsafe class SegmentMapping : IDisposable
         header->TypeNameLength = (uint)WriteBounded(definition.TypeName, new Span<byte>(header->TypeName, SegmentHeader.TypeNameCapacity));
         header->DescriptionLength = (uint)WriteBounded(definition.LayoutDescription, new Span<byte>(header->Description, SegmentHeader.DescriptionCapacity));
         RobustLock.Initialize(header->Lock, name);
+        initializePayload?.Invoke((byte*)header + SegmentHeader.Size);
 
         // Release store: an opener that reads Ready also sees every write above.
         Volatile.Write(ref header->State, SegmentState.Ready);

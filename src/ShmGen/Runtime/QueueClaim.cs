@@ -1,0 +1,103 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using ShmGen.Native;
+
+namespace ShmGen.Runtime;
+
+/// <summary>
+/// Who is working on a queue slot: the 32-bit owner half of a slot's state word. A claim is the process id (22 bits:
+/// Linux pids stay below 2^22) plus the low 10 bits of the process's start time, so a waiter can tell that the claimer
+/// died, and (with high probability) that its pid was reused by a later process. Written by the same CAS that claims
+/// the slot, so a claim is never anonymous, however the claimer dies.
+/// </summary>
+internal static class QueueClaim
+{
+    /// <summary>No process is working on the slot.</summary>
+    public const uint Free = 0;
+
+    /// <summary>
+    /// Pid 0 (no user process has it) with every start-time bit set: the producer that claimed this position died; the
+    /// position holds nothing and consumers skip it.
+    /// </summary>
+    public const uint Tombstone = 0xFFC0_0000;
+
+    private const int PidBits = 22;
+    private const uint PidMask = (1u << PidBits) - 1;
+    private const uint StampMask = 0x3FF;
+
+    /// <summary>This process's claim.</summary>
+    public static readonly uint Self = Make(Environment.ProcessId, ProcessIdentity.CurrentStartTime);
+
+    /// <summary>Whether <paramref name="owner"/> is another process's claim (not free, not a tombstone, not ours).</summary>
+    public static bool IsForeignClaim(uint owner) => owner != Free && owner != Tombstone && owner != Self;
+
+    /// <summary>The pid inside a claim, for messages.</summary>
+    public static int ProcessId(uint owner) => (int)(owner & PidMask);
+
+    /// <summary>
+    /// Whether the process that made <paramref name="owner"/> is gone: no such pid, a zombie (killed, not yet reaped),
+    /// or a pid now held by a process with another start time. Reads /proc; only waiters call it.
+    /// </summary>
+    public static bool IsGone(uint owner)
+    {
+        var pid = ProcessId(owner);
+        if (pid == 0)
+        {
+            return false;
+        }
+
+        if (Tmds.Linux.LibC.kill(pid, 0) != 0 && Marshal.GetLastPInvokeError() == Errno.ESRCH)
+        {
+            return true;
+        }
+
+        var stat = ReadStat(pid);
+        if (stat is null)
+        {
+            // Vanished between kill and the read, or /proc is not readable: trust kill, which said it exists.
+            return Tmds.Linux.LibC.kill(pid, 0) != 0 && Marshal.GetLastPInvokeError() == Errno.ESRCH;
+        }
+
+        var (state, startTime) = stat.Value;
+        if (state is 'Z' or 'X' or 'x')
+        {
+            return true;
+        }
+
+        // A zero stamp means the claimer could not read its own start time: then only the pid can be checked.
+        var stamp = owner >> PidBits;
+        return stamp != 0 && startTime is { } ticks && (uint)(ticks & StampMask) != stamp;
+    }
+
+    private static uint Make(int pid, ulong startTime) => ((uint)pid & PidMask) | ((uint)(startTime & StampMask) << PidBits);
+
+    private static (char State, ulong? StartTime)? ReadStat(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // The command name (field 2) is in parentheses and may hold spaces or ')': fields resume after the last ')'.
+        var close = stat.LastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.Length)
+        {
+            return null;
+        }
+
+        var fields = stat.Substring(close + 2).Split(' ');
+        ulong? startTime = fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+        return (fields[0].Length > 0 ? fields[0][0] : '?', startTime);
+    }
+}
