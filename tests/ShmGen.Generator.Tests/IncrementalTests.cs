@@ -20,6 +20,12 @@ public sealed class IncrementalTests
         {
             public ulong Value;
         }
+
+        [SharedQueue("jobs", Capacity = 64)]
+        public partial struct Job
+        {
+            public long Id;
+        }
         """;
 
     private const string Unrelated = """
@@ -35,7 +41,6 @@ public sealed class IncrementalTests
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral)
         .Select(f => (string)f.GetRawConstantValue()!)
-        .Where(name => name.Contains("Segment", StringComparison.Ordinal))
         .ToArray();
 
     [Fact]
@@ -79,6 +84,8 @@ public sealed class IncrementalTests
 
         var reasons = result.TrackedSteps[TrackingNames.ValidSegments].SelectMany(r => r.Outputs).Select(o => o.Reason);
         Assert.Contains(IncrementalStepRunReason.Modified, reasons);
+        var queueReasons = result.TrackedSteps[TrackingNames.ValidQueues].SelectMany(r => r.Outputs).Select(o => o.Reason);
+        Assert.All(queueReasons, reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"queue step was {reason}"));
     }
 
     [Fact]

@@ -97,4 +97,18 @@ public sealed class SnapshotTests
             private int _hidden;
         }
         """));
+
+    [Fact]
+    public void Queue() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+        using ShmGen;
+
+        namespace Demo.Jobs;
+
+        [SharedQueue("jobs", Capacity = 1024)]
+        public partial struct Job
+        {
+            public long Id;
+            public double Payload;
+        }
+        """));
 }
