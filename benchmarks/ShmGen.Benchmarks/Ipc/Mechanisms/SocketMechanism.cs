@@ -1,0 +1,122 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ShmGen.Benchmarks.Ipc.Mechanisms;
+
+/// <summary>A connected stream socket, blocking sends and receives: a Unix domain socket or loopback TCP with Nagle off.</summary>
+internal abstract class SocketMechanism : ChildProcessMechanism
+{
+    protected abstract Socket NewSocket();
+
+    protected abstract EndPoint ListenEndPoint(IpcRunSettings settings);
+
+    protected abstract string DescribeEndPoint(EndPoint bound);
+
+    protected abstract EndPoint ParseEndPoint(string argument);
+
+    protected override IParentChannel CreateParent(IpcRunSettings settings)
+    {
+        var listener = NewSocket();
+        listener.Bind(ListenEndPoint(settings));
+        listener.Listen(1);
+        return new Parent(listener, DescribeEndPoint(listener.LocalEndPoint!), this);
+    }
+
+    protected override IMessageChannel OpenChild(int messageSize, string argument)
+    {
+        var socket = NewSocket();
+        socket.Connect(ParseEndPoint(argument));
+        return new Ends(socket);
+    }
+
+    private class Ends(Socket? socket) : IMessageChannel
+    {
+        protected Socket? Socket { get; set; } = socket;
+
+        public void Send(byte[] message)
+        {
+            var sent = 0;
+            while (sent < message.Length)
+            {
+                sent += Socket!.Send(message.AsSpan(sent));
+            }
+        }
+
+        public void Receive(byte[] message)
+        {
+            var received = 0;
+            while (received < message.Length)
+            {
+                var count = Socket!.Receive(message.AsSpan(received));
+                if (count == 0)
+                {
+                    throw new EndOfStreamException("the peer closed the socket");
+                }
+
+                received += count;
+            }
+        }
+
+        public virtual void Dispose() => Socket?.Dispose();
+    }
+
+    private sealed class Parent(Socket listener, string endPoint, SocketMechanism mechanism) : Ends(null), IParentChannel
+    {
+        public string ChildArgument => endPoint;
+
+        public void Connect(Process child)
+        {
+            Socket = listener.Accept();
+            mechanism.Configure(Socket);
+        }
+
+        public override void Dispose()
+        {
+            base.Dispose();
+            listener.Dispose();
+        }
+    }
+
+    protected virtual void Configure(Socket connected)
+    {
+    }
+}
+
+internal sealed class UnixSocketMechanism : SocketMechanism
+{
+    public override string Name => "unix-socket";
+
+    protected override Socket NewSocket() => new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+
+    protected override EndPoint ListenEndPoint(IpcRunSettings settings) =>
+        new UnixDomainSocketEndPoint(Path.Combine(settings.ScratchDirectory, "socket"));
+
+    protected override string DescribeEndPoint(EndPoint bound) => bound.ToString()!;
+
+    protected override EndPoint ParseEndPoint(string argument) => new UnixDomainSocketEndPoint(argument);
+}
+
+internal sealed class TcpMechanism : SocketMechanism
+{
+    public override string Name => "tcp";
+
+    protected override Socket NewSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Configure(socket);
+        return socket;
+    }
+
+    // Nagle would hold back every small message waiting for the previous one's ACK.
+    protected override void Configure(Socket connected) => connected.NoDelay = true;
+
+    protected override EndPoint ListenEndPoint(IpcRunSettings settings) => new IPEndPoint(IPAddress.Loopback, 0);
+
+    protected override string DescribeEndPoint(EndPoint bound) => ((IPEndPoint)bound).Port.ToString(CultureInfo.InvariantCulture);
+
+    protected override EndPoint ParseEndPoint(string argument) => new IPEndPoint(IPAddress.Loopback, int.Parse(argument, CultureInfo.InvariantCulture));
+}
