@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace ShmGen.Benchmarks.Ipc;
 
@@ -22,12 +23,14 @@ internal static class Message
         return message;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Stamp(byte[] message, long sequence)
     {
         BinaryPrimitives.WriteInt64LittleEndian(message, sequence);
         BinaryPrimitives.WriteInt64LittleEndian(message.AsSpan(message.Length - 8), sequence);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Verify(byte[] message, long sequence, string mechanism)
     {
         var head = BinaryPrimitives.ReadInt64LittleEndian(message);

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.CompilerServices;
 using ShmGen.Benchmarks.Native;
 
 namespace ShmGen.Benchmarks.Ipc.Mechanisms;
@@ -37,8 +38,10 @@ internal sealed class FifoMechanism : ChildProcessMechanism
 
         protected Stream? Input { get; set; } = input;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Send(byte[] message) => Output!.Write(message);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Receive(byte[] message) => Input!.ReadExactly(message);
 
         public void Dispose()

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace ShmGen.Benchmarks.Ipc.Mechanisms;
@@ -40,6 +41,7 @@ internal sealed class FileMechanism : ChildProcessMechanism
         private long _sent;
         private long _received;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Send(byte[] message)
         {
             _sent++;
@@ -49,6 +51,7 @@ internal sealed class FileMechanism : ChildProcessMechanism
             RandomAccess.Write(output, _outgoing, 0);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Receive(byte[] message)
         {
             var expected = ++_received;

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace ShmGen.Benchmarks.Ipc.Mechanisms;
@@ -46,6 +47,7 @@ internal sealed class MemoryMappedFileMechanism : ChildProcessMechanism
             _receiveSlot = isParent ? SlotSize : 0;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Send(byte[] message)
         {
             _accessor.WriteArray(_sendSlot + DataOffset, message, 0, message.Length);
@@ -53,6 +55,7 @@ internal sealed class MemoryMappedFileMechanism : ChildProcessMechanism
             _accessor.Write(_sendSlot, ++_sent);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Receive(byte[] message)
         {
             var expected = ++_received;

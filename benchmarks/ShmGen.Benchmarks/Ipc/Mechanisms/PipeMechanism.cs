@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO;
 using System.IO.Pipes;
+using System.Runtime.CompilerServices;
 
 namespace ShmGen.Benchmarks.Ipc.Mechanisms;
 
@@ -21,8 +22,10 @@ internal sealed class PipeMechanism : ChildProcessMechanism
 
     private class Ends(Stream output, Stream input) : IMessageChannel
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Send(byte[] message) => output.Write(message);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Receive(byte[] message) => input.ReadExactly(message);
 
         public void Dispose()

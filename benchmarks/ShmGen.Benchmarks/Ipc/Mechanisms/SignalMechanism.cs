@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ShmGen.Benchmarks.Native;
 
 namespace ShmGen.Benchmarks.Ipc.Mechanisms;
@@ -40,8 +41,10 @@ internal sealed class SignalMechanism : ChildProcessMechanism
 
         protected int PeerThread { get; set; } = peerThread;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Send(byte[] message) => ThreadSignals.Send(PeerProcess, PeerThread);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Receive(byte[] message) => ThreadSignals.Wait();
 
         public void Dispose()

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace ShmGen.Benchmarks.Ipc.Mechanisms;
 
@@ -37,6 +38,7 @@ internal abstract class SocketMechanism : ChildProcessMechanism
     {
         protected Socket? Socket { get; set; } = socket;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Send(byte[] message)
         {
             var sent = 0;
@@ -46,6 +48,7 @@ internal abstract class SocketMechanism : ChildProcessMechanism
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Receive(byte[] message)
         {
             var received = 0;
