@@ -40,7 +40,9 @@ internal static class IpcRunner
             {
                 foreach (var size in sizes)
                 {
-                    var settings = new IpcRunSettings(size, warmup, measured, scratch, runId + "-", cpus);
+                    // A fresh directory per row: a mechanism's files, FIFOs and sockets never meet the previous row's.
+                    var rowScratch = Directory.CreateDirectory(Path.Combine(scratch, $"{mechanism.Name}-{size}")).FullName;
+                    var settings = new IpcRunSettings(size, warmup, measured, rowScratch, $"{runId}-{size}-", cpus);
                     var watch = Stopwatch.StartNew();
                     try
                     {
