@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
@@ -87,39 +86,4 @@ internal abstract class SocketMechanism : ChildProcessMechanism
     protected virtual void Configure(Socket connected)
     {
     }
-}
-
-internal sealed class UnixSocketMechanism : SocketMechanism
-{
-    public override string Name => "unix-socket";
-
-    protected override Socket NewSocket() => new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-
-    protected override EndPoint ListenEndPoint(IpcRunSettings settings) =>
-        new UnixDomainSocketEndPoint(Path.Combine(settings.ScratchDirectory, "socket"));
-
-    protected override string DescribeEndPoint(EndPoint bound) => bound.ToString()!;
-
-    protected override EndPoint ParseEndPoint(string argument) => new UnixDomainSocketEndPoint(argument);
-}
-
-internal sealed class TcpMechanism : SocketMechanism
-{
-    public override string Name => "tcp";
-
-    protected override Socket NewSocket()
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Configure(socket);
-        return socket;
-    }
-
-    // Nagle would hold back every small message waiting for the previous one's ACK.
-    protected override void Configure(Socket connected) => connected.NoDelay = true;
-
-    protected override EndPoint ListenEndPoint(IpcRunSettings settings) => new IPEndPoint(IPAddress.Loopback, 0);
-
-    protected override string DescribeEndPoint(EndPoint bound) => ((IPEndPoint)bound).Port.ToString(CultureInfo.InvariantCulture);
-
-    protected override EndPoint ParseEndPoint(string argument) => new IPEndPoint(IPAddress.Loopback, int.Parse(argument, CultureInfo.InvariantCulture));
 }
