@@ -118,7 +118,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WriteOutsideLock = Create(
         DiagnosticIds.WriteOutsideLock,
         "Write to shared data outside a lock",
-        "'{0}' writes to shared memory through the unsynchronized Data view outside a held lock",
+        "Write to '{0}' through the unsynchronized Data view outside a held lock: other processes can see it half done or lose it",
         "Data is a view of memory that other processes change concurrently. A write through it without the lock races with them: another process can see a half-written struct or lose the update. Take the lock (using var g = segment.Lock()) and write through the guard. Interlocked and Volatile calls are atomic and not reported; reads are not reported.",
         ConcurrencyCategory,
         DiagnosticSeverity.Warning);

@@ -22,6 +22,7 @@ internal sealed class ShmGenSymbols
         UnixFileMode = compilation.GetTypeByMetadataName("System.IO.UnixFileMode");
         Interlocked = compilation.GetTypeByMetadataName("System.Threading.Interlocked");
         Volatile = compilation.GetTypeByMetadataName("System.Threading.Volatile");
+        Futex = compilation.GetTypeByMetadataName("ShmGen.Futex");
         GeneratedCodeAttribute = compilation.GetTypeByMetadataName("System.CodeDom.Compiler.GeneratedCodeAttribute");
     }
 
@@ -36,6 +37,9 @@ internal sealed class ShmGenSymbols
     public INamedTypeSymbol? Interlocked { get; }
 
     public INamedTypeSymbol? Volatile { get; }
+
+    /// <summary>ShmGen's own futex wait/wake on a <c>ref int</c> in shared memory: atomic, like Interlocked.</summary>
+    public INamedTypeSymbol? Futex { get; }
 
     public INamedTypeSymbol? GeneratedCodeAttribute { get; }
 
@@ -95,6 +99,27 @@ internal sealed class ShmGenSymbols
     /// <summary>Whether <paramref name="type"/> is the Guard nested in a generated segment class.</summary>
     public bool IsGuard(ITypeSymbol? type) =>
         type is INamedTypeSymbol { IsRefLikeType: true, Name: GeneratedNames.Guard, ContainingType: { } segment } && IsGeneratedHandle(segment);
+
+    /// <summary><c>Create</c>, <c>Open</c> or <c>OpenOrCreate</c> of a generated segment or queue class.</summary>
+    public bool IsFactory(IMethodSymbol method) =>
+        method is { IsStatic: true, Name: GeneratedNames.Create or GeneratedNames.Open or GeneratedNames.OpenOrCreate } &&
+        SymbolEqualityComparer.Default.Equals(method.ReturnType, method.ContainingType) &&
+        IsGeneratedHandle(method.ContainingType);
+
+    /// <summary><c>Lock()</c>, <c>Lock(TimeSpan)</c> or <c>TryLock(TimeSpan, out Guard)</c> of a generated segment class.</summary>
+    public bool IsLock(IMethodSymbol method) =>
+        method is { IsStatic: false, Name: GeneratedNames.Lock or GeneratedNames.TryLock } && IsGeneratedHandle(method.ContainingType);
+
+    /// <summary>The unsynchronized <c>ref Data</c> property of a generated segment class (not the Guard's).</summary>
+    public bool IsUnsynchronizedData(IPropertySymbol property) =>
+        property is { IsStatic: false, Name: GeneratedNames.Data, ReturnsByRef: true } && IsGeneratedHandle(property.ContainingType);
+
+    /// <summary>Interlocked, Volatile and ShmGen.Futex take <c>ref</c> to shared memory atomically: not a write outside a lock.</summary>
+    public bool IsAtomicApi(INamedTypeSymbol? type) =>
+        type is not null &&
+        (SymbolEqualityComparer.Default.Equals(type, Interlocked) ||
+         SymbolEqualityComparer.Default.Equals(type, Volatile) ||
+         SymbolEqualityComparer.Default.Equals(type, Futex));
 
     private bool HasShmGenMark(INamedTypeSymbol type) =>
         type.GetAttributes().Any(a =>
