@@ -55,6 +55,9 @@ internal static class Verify<TAnalyzer>
 {
     public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
 
+    /// <summary>An expected diagnostic by ID and severity, without checking its message.</summary>
+    public static DiagnosticResult Diagnostic(string id, DiagnosticSeverity severity) => new(id, severity);
+
     /// <summary>Runs the analyzer (and the generator) over <paramref name="source"/>; markup gives the expected diagnostics.</summary>
     public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) =>
         AnalyzerAsync([source], expected);
