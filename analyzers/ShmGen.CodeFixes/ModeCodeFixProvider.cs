@@ -45,7 +45,13 @@ public sealed class ModeCodeFixProvider : CodeFixProvider
         }
     }
 
-    private static ExpressionSyntax OwnerOnly() =>
-        SyntaxFactory.ParseExpression("global::System.IO.UnixFileMode.UserRead | global::System.IO.UnixFileMode.UserWrite")
-            .WithAdditionalAnnotations(Simplifier.Annotation);
+    // Fully qualified and marked for the simplifier: it becomes UnixFileMode.UserRead where System.IO is imported.
+    private static ExpressionSyntax OwnerOnly()
+    {
+        var type = SyntaxFactory.ParseExpression("global::System.IO.UnixFileMode").WithAdditionalAnnotations(Simplifier.Annotation);
+        return SyntaxFactory.BinaryExpression(
+            SyntaxKind.BitwiseOrExpression,
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, type, SyntaxFactory.IdentifierName("UserRead")),
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, type, SyntaxFactory.IdentifierName("UserWrite")));
+    }
 }
