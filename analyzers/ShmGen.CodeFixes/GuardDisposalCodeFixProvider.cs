@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
@@ -28,8 +29,9 @@ public sealed class GuardDisposalCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = [DiagnosticIds.GuardNotDisposed];
 
     /// <inheritdoc />
-    // Each fix rewrites its own statement; the batch fixer merges them.
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    // Not the batch fixer: two discarded guards in one block would both become 'guard'. Fixing one at a time, last
+    // first, lets each fix see the names the previous ones introduced (and keeps earlier positions valid).
+    public override FixAllProvider GetFixAllProvider() => FixAll.Instance;
 
     /// <inheritdoc />
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -122,5 +124,46 @@ public sealed class GuardDisposalCodeFixProvider : CodeFixProvider
         }
 
         return name;
+    }
+
+    private sealed class FixAll : DocumentBasedFixAllProvider
+    {
+        public static readonly FixAll Instance = new();
+
+        protected override async Task<Document?> FixAllAsync(FixAllContext fixAllContext, Document document, ImmutableArray<Diagnostic> diagnostics)
+        {
+            var root = await document.GetSyntaxRootAsync(fixAllContext.CancellationToken).ConfigureAwait(false);
+            if (root is null)
+            {
+                return null;
+            }
+
+            // Mark the Lock() calls, then fix them in source order against a fresh semantic model each time, so the
+            // names come out as one-at-a-time fixing would give them (guard, guard2, ...).
+            var marks = new Dictionary<SyntaxNode, SyntaxAnnotation>();
+            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is InvocationExpressionSyntax invocation)
+                {
+                    marks[invocation] = new SyntaxAnnotation();
+                }
+            }
+
+            var ordered = marks.OrderBy(m => m.Key.SpanStart).Select(m => m.Value).ToList();
+            document = document.WithSyntaxRoot(root.ReplaceNodes(marks.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(marks[original])));
+            foreach (var mark in ordered)
+            {
+                root = await document.GetSyntaxRootAsync(fixAllContext.CancellationToken).ConfigureAwait(false);
+                var model = await document.GetSemanticModelAsync(fixAllContext.CancellationToken).ConfigureAwait(false);
+                if (root?.GetAnnotatedNodes(mark).FirstOrDefault() is InvocationExpressionSyntax invocation &&
+                    model is not null &&
+                    Rewrite(invocation, model, fixAllContext.CancellationToken) is { } rewrite)
+                {
+                    document = document.WithSyntaxRoot(root.ReplaceNode(rewrite.Statement, rewrite.Replacement));
+                }
+            }
+
+            return document;
+        }
     }
 }

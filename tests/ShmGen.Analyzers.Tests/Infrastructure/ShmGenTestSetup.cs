@@ -9,7 +9,8 @@ namespace ShmGen.Analyzers.Tests.Infrastructure;
 /// <summary>
 /// What every analyzer and code-fix test compiles against: .NET 10 reference assemblies compiled into
 /// Basic.Reference.Assemblies (no NuGet download, so no network at test time), the ShmGen runtime, C# latest with
-/// unsafe code, and the real ShmGen generator run over the test source, so the tests see exactly what users see.
+/// unsafe code, and the real ShmGen generator as an analyzer reference of the project, so the analyzers and the code
+/// fixes see exactly what users see.
 /// </summary>
 internal static class ShmGenTestSetup
 {
@@ -22,15 +23,13 @@ internal static class ShmGenTestSetup
     /// <summary>An empty reference-assembly set: ResolveAsync has no package to fetch.</summary>
     public static ReferenceAssemblies NoDownload { get; } = new("net10.0");
 
-    public static void Apply(ProjectState state, ref TestBehaviors behaviors)
+    public static void Apply<TVerifier>(Microsoft.CodeAnalysis.Testing.AnalyzerTest<TVerifier> test)
+        where TVerifier : IVerifier, new()
     {
-        state.AdditionalReferences.AddRange(s_references);
-
-        // The generated sources are the generator's business (its snapshot tests); here they only need to be present.
-        behaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ReferenceAssemblies = NoDownload;
+        test.TestState.AdditionalReferences.AddRange(s_references);
+        test.SolutionTransforms.Add((solution, projectId) => solution.AddAnalyzerReference(projectId, GeneratorReference.Instance));
     }
-
-    public static System.Type[] SourceGenerators { get; } = [typeof(ShmGen.Generator.ShmGenerator)];
 
     public static CSharpParseOptions ParseOptions(CSharpParseOptions options) => options.WithLanguageVersion(LanguageVersion.Latest);
 

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -16,13 +15,8 @@ internal sealed class AnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, De
 {
     public AnalyzerTest()
     {
-        ReferenceAssemblies = ShmGenTestSetup.NoDownload;
-        var behaviors = TestBehaviors;
-        ShmGenTestSetup.Apply(TestState, ref behaviors);
-        TestBehaviors = behaviors;
+        ShmGenTestSetup.Apply(this);
     }
-
-    protected override IEnumerable<System.Type> GetSourceGenerators() => ShmGenTestSetup.SourceGenerators;
 
     protected override ParseOptions CreateParseOptions() => ShmGenTestSetup.ParseOptions((CSharpParseOptions)base.CreateParseOptions());
 
@@ -36,13 +30,8 @@ internal sealed class CodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnal
 {
     public CodeFixTest()
     {
-        ReferenceAssemblies = ShmGenTestSetup.NoDownload;
-        var behaviors = TestBehaviors;
-        ShmGenTestSetup.Apply(TestState, ref behaviors);
-        TestBehaviors = behaviors;
+        ShmGenTestSetup.Apply(this);
     }
-
-    protected override IEnumerable<System.Type> GetSourceGenerators() => ShmGenTestSetup.SourceGenerators;
 
     protected override ParseOptions CreateParseOptions() => ShmGenTestSetup.ParseOptions((CSharpParseOptions)base.CreateParseOptions());
 
@@ -76,12 +65,18 @@ internal static class Verify<TAnalyzer>
 
     /// <summary>Applies <typeparamref name="TCodeFix"/> one diagnostic at a time and as Fix All; both must reach <paramref name="fixedSource"/>.</summary>
     public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource, params DiagnosticResult[] expected)
+        where TCodeFix : CodeFixProvider, new() =>
+        CodeFixAsync<TCodeFix>(source, fixedSource, incrementalIterations: null, expected);
+
+    /// <param name="incrementalIterations">How many one-at-a-time fixes reach the fixed source, when one fix resolves several diagnostics.</param>
+    public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource, int? incrementalIterations, params DiagnosticResult[] expected)
         where TCodeFix : CodeFixProvider, new()
     {
         var test = new CodeFixTest<TAnalyzer, TCodeFix>
         {
             TestCode = ShmGenTestSetup.Usings + source,
             FixedCode = ShmGenTestSetup.Usings + fixedSource,
+            NumberOfIncrementalIterations = incrementalIterations,
         };
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(CancellationToken.None);
