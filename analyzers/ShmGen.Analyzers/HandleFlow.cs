@@ -41,6 +41,9 @@ internal readonly struct HandleFlow
         var parent = OperationTrees.ParentSkippingImplicitConversions(producer, out var child);
         switch (parent)
         {
+            // () => segment.Lock() handed to Assert.Throws or the like: what the callee does with it is unknown.
+            case IExpressionStatementOperation { IsImplicit: true }:
+                return new HandleFlow(discarded: false, disposed: false, unlinked: false, escapes: true, local: null);
             case IExpressionStatementOperation:
                 return new HandleFlow(discarded: true, disposed: false, unlinked: false, escapes: false, local: null);
             case ISimpleAssignmentOperation { Target: IDiscardOperation } assignment when assignment.Value == child:

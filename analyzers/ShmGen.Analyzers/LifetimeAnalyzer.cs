@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -60,10 +61,55 @@ public sealed class LifetimeAnalyzer : DiagnosticAnalyzer
         }
 
         var creates = invocation.TargetMethod.Name is GeneratedNames.Create or GeneratedNames.OpenOrCreate;
-        if (creates && !flow.Unlinked && !NameIsHandledElsewhere(invocation, symbols))
+        if (creates && !flow.Unlinked && NameIsChosenHere(invocation) && !NameIsHandledElsewhere(invocation, symbols))
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MissingUnlink, location, subject));
         }
+    }
+
+    /// <summary>
+    /// Whether this code alone decides the segment's name: no options, or <c>new SegmentOptions { ... }</c> (directly or
+    /// in a local) whose Name is absent or a constant. Options or names that come from elsewhere (a parameter, a field, a
+    /// scratch-name helper) belong to code that may well unlink them; SHM101 stays silent about those.
+    /// </summary>
+    private static bool NameIsChosenHere(IInvocationOperation factory)
+    {
+        foreach (var argument in factory.Arguments)
+        {
+            if (argument.ArgumentKind == ArgumentKind.DefaultValue)
+            {
+                continue;
+            }
+
+            var value = argument.Value is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : argument.Value;
+            if (value is ILocalReferenceOperation local &&
+                local.Local.DeclaringSyntaxReferences.Length == 1 &&
+                OperationTrees.Root(factory).Descendants().OfType<IVariableDeclaratorOperation>()
+                    .FirstOrDefault(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local.Local))?.Initializer?.Value is { } initializer)
+            {
+                value = initializer is IConversionOperation { IsImplicit: true } initializerConversion ? initializerConversion.Operand : initializer;
+            }
+
+            switch (value)
+            {
+                case { ConstantValue: { HasValue: true, Value: null } }:
+                    continue;
+                case IObjectCreationOperation creation:
+                    var name = creation.Initializer?.Initializers
+                        .OfType<ISimpleAssignmentOperation>()
+                        .FirstOrDefault(a => a.Target is IPropertyReferenceOperation { Property.Name: "Name" });
+                    if (name is null || name.Value.ConstantValue.HasValue)
+                    {
+                        continue;
+                    }
+
+                    return false;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -199,6 +199,13 @@ public sealed class LockDisciplineAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // TryLock: only when the bool is dropped or tested right here do we know a Guard can be left undisposed; when
+        // it goes elsewhere (Assert.False(segment.TryLock(t, out _))) the caller may rely on the lock not being taken.
+        if (!IsTestedOrDropped(invocation))
+        {
+            return;
+        }
+
         foreach (var argument in invocation.Arguments)
         {
             if (argument.Parameter is not { RefKind: RefKind.Out } parameter || !symbols.IsGuard(parameter.Type))
@@ -235,6 +242,25 @@ public sealed class LockDisciplineAnalyzer : DiagnosticAnalyzer
                 node.GetLocation(),
                 invocation.TargetMethod.Name,
                 discarded ? "discarded" : "never disposed"));
+    }
+
+    private static bool IsTestedOrDropped(IOperation invocation)
+    {
+        var child = invocation;
+        var parent = OperationTrees.ParentSkippingImplicitConversions(invocation, out child);
+        while (parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not })
+        {
+            child = parent;
+            parent = OperationTrees.ParentSkippingImplicitConversions(parent, out child);
+        }
+
+        return parent switch
+        {
+            IExpressionStatementOperation { IsImplicit: false } => true,
+            IConditionalOperation conditional => conditional.Condition == child,
+            IWhileLoopOperation loop => loop.Condition == child,
+            _ => false,
+        };
     }
 
     // ---- SHM203 ----

@@ -140,6 +140,41 @@ public class LifetimeAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task SHM101_near_miss_names_owned_by_a_scratch_helper_or_options_from_elsewhere() => VerifyLifetime.AnalyzerAsync(Counter + """
+        public sealed class ScratchName : IDisposable
+        {
+            public SegmentOptions Options { get; } = new SegmentOptions { Name = "scratch-" + Guid.NewGuid().ToString("N") };
+            public void Dispose() => CounterSegment.TryUnlink(Options);
+        }
+
+        public static class Tests
+        {
+            public static void UsesScratch()
+            {
+                using var scratch = new ScratchName();
+                using var segment = CounterSegment.Create(scratch.Options);
+            }
+
+            public static void UsesGiven(SegmentOptions options)
+            {
+                using var segment = CounterSegment.OpenOrCreate(options);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SHM101_options_built_in_a_local_with_a_constant_name() => VerifyLifetime.AnalyzerAsync(Counter + """
+        public static class Tests
+        {
+            public static void Run()
+            {
+                var options = new SegmentOptions { Name = "fixed-name", LockTimeout = TimeSpan.FromSeconds(1) };
+                using var segment = {|SHM101:CounterSegment.Create(options)|};
+            }
+        }
+        """);
+
     // ---- SHM102: never disposed ----
 
     [Fact]

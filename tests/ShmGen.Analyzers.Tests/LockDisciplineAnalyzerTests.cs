@@ -187,6 +187,11 @@ public class LockDisciplineAnalyzerTests
                     other.Count = 2;
                 }
 
+                if (!segment.TryLock(TimeSpan.Zero, {|SHM202:out _|}))
+                {
+                    return 0;
+                }
+
                 return guard.Value;
             }
         }
@@ -237,6 +242,25 @@ public class LockDisciplineAnalyzerTests
             public static void Other(Gate gate) => gate.Lock();
 
             private static void Release(ref StatsSegment.Guard guard) => guard.Dispose();
+        }
+        """);
+
+    [Fact]
+    public Task SHM202_near_miss_lock_expected_to_fail_in_assertions() => VerifyLock.AnalyzerAsync(Stats + """
+        public static class Expect
+        {
+            public static T Throws<T>(Action action) where T : Exception => throw new InvalidOperationException();
+            public static void False(bool condition) { }
+        }
+
+        public static class LockTests
+        {
+            public static void HeldElsewhere(StatsSegment segment)
+            {
+                Expect.Throws<TimeoutException>(() => segment.Lock(TimeSpan.FromMilliseconds(50)));
+                Expect.False(segment.TryLock(TimeSpan.Zero, out _));
+                Expect.False(segment.TryLock(TimeSpan.Zero, out var unused));
+            }
         }
         """);
 
