@@ -10,10 +10,10 @@ using Microsoft.CodeAnalysis.Testing;
 namespace ShmGen.Analyzers.Tests.Infrastructure;
 
 /// <summary>An analyzer test with ShmGen's references and generator (see <see cref="ShmGenTestSetup"/>).</summary>
-internal sealed class AnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+internal sealed class ShmGenAnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
-    public AnalyzerTest()
+    public ShmGenAnalyzerTest()
     {
         ShmGenTestSetup.Apply(this);
     }
@@ -24,11 +24,11 @@ internal sealed class AnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, De
 }
 
 /// <summary>A code-fix test with ShmGen's references and generator (see <see cref="ShmGenTestSetup"/>).</summary>
-internal sealed class CodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+internal sealed class ShmGenCodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public CodeFixTest()
+    public ShmGenCodeFixTest()
     {
         ShmGenTestSetup.Apply(this);
     }
@@ -53,7 +53,7 @@ internal static class Verify<TAnalyzer>
 
     public static Task AnalyzerAsync(string[] sources, params DiagnosticResult[] expected)
     {
-        var test = new AnalyzerTest<TAnalyzer>();
+        var test = new ShmGenAnalyzerTest<TAnalyzer>();
         foreach (var source in sources)
         {
             test.TestState.Sources.Add(ShmGenTestSetup.Usings + source);
@@ -72,7 +72,7 @@ internal static class Verify<TAnalyzer>
     public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource, int? incrementalIterations, params DiagnosticResult[] expected)
         where TCodeFix : CodeFixProvider, new()
     {
-        var test = new CodeFixTest<TAnalyzer, TCodeFix>
+        var test = new ShmGenCodeFixTest<TAnalyzer, TCodeFix>
         {
             TestCode = ShmGenTestSetup.Usings + source,
             FixedCode = ShmGenTestSetup.Usings + fixedSource,
