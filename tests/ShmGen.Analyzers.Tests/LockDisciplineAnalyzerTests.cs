@@ -62,6 +62,31 @@ public class LockDisciplineAnalyzerTests
         """);
 
     [Fact]
+    public Task SHM201_inline_array_element() => VerifyLock.AnalyzerAsync("""
+        [System.Runtime.CompilerServices.InlineArray(4)]
+        public struct Four
+        {
+            private long _element;
+        }
+
+        [SharedSegment("slots")]
+        public partial struct Slots
+        {
+            public Four Items;
+        }
+
+        public static class Writer
+        {
+            public static void Run(SlotsSegment segment)
+            {
+                {|SHM201:segment.Data.Items[2] = 7|};
+                using var guard = segment.Lock();
+                guard.Items[3] = 8;
+            }
+        }
+        """);
+
+    [Fact]
     public Task SHM201_write_after_the_lock_scope_before_the_lock_or_under_another_segments_lock() => VerifyLock.AnalyzerAsync(Stats + """
         public static class Writer
         {
