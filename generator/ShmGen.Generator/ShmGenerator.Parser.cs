@@ -15,7 +15,6 @@ public sealed partial class ShmGenerator
     internal static class Parser
     {
         private const int DefaultMode = 0x180; // 0600
-        private const int DefaultCapacity = 1024;
 
         public static SegmentSpec? Parse(GeneratorAttributeSyntaxContext context, SharedTypeKind kind, CancellationToken cancellationToken)
         {
@@ -37,7 +36,7 @@ public sealed partial class ShmGenerator
 
             var mode = DefaultMode;
             var format = 0;
-            var capacity = DefaultCapacity;
+            var capacity = QueueRules.DefaultCapacity;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -54,7 +53,7 @@ public sealed partial class ShmGenerator
                 }
             }
 
-            if (kind == SharedTypeKind.Queue && !IsValidCapacity(capacity))
+            if (kind == SharedTypeKind.Queue && !QueueRules.IsValidCapacity(capacity))
             {
                 return null;
             }
@@ -93,26 +92,17 @@ public sealed partial class ShmGenerator
                 layout.Leaves.ToEquatableArray());
         }
 
-        /// <summary>A power of two in [2, 2^24] (SHM009).</summary>
-        public static bool IsValidCapacity(int capacity) => capacity >= 2 && capacity <= (1 << 24) && (capacity & (capacity - 1)) == 0;
-
-        /// <summary>Guard members the generator declares; a field with one of these names would clash (SHM010).</summary>
-        public static readonly string[] GuardMemberNames = ["Data", "WasAbandoned", "Dispose"];
-
+        // SHM010: the Guard's accessors are named after the fields, beside its own members (Data, WasAbandoned, Dispose).
         private static bool HasGuardNameClash(INamedTypeSymbol type) =>
-            LayoutCalculator.InstanceFields(type).Any(f => f.AssociatedSymbol is null && GuardMemberNames.Contains(f.Name));
+            LayoutCalculator.InstanceFields(type).Any(GeneratedNames.ClashesWithGuardMember);
 
         private static IEnumerable<FieldAccessorSpec> Accessors(INamedTypeSymbol type)
         {
             foreach (var field in LayoutCalculator.InstanceFields(type))
             {
-                // Auto-property backing fields count for the layout but are reached through the property.
-                if (field.IsImplicitlyDeclared || field.AssociatedSymbol is not null)
-                {
-                    continue;
-                }
-
-                if (field.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+                // Auto-property backing fields count for the layout but are reached through the property; private
+                // fields are invisible to the generated type.
+                if (!GeneratedNames.HasGuardAccessor(field))
                 {
                     continue;
                 }

@@ -37,7 +37,7 @@ public partial struct SmallItem
 }
 
 /// <summary>The same fields with capacity 8: opening a 4-slot queue as this must fail with both capacities named.</summary>
-[SharedQueue("shmgen-queue-small", Capacity = 8)]
+[SharedQueue("shmgen-queue-small8", Capacity = 8)] // a name of its own (SHM007); the tests open the 4-slot queue by SegmentOptions.Name
 public partial struct SmallItem8
 {
     /// <summary>See <see cref="TestItem.Producer"/>.</summary>

@@ -3,6 +3,9 @@ using System.IO;
 using ShmGen.Testing;
 using Tmds.Linux;
 
+// These tests grant group access on purpose: cross-user sharing (and its refusal) is what they check.
+#pragma warning disable SHM301
+
 namespace ShmGen.Tests;
 
 /// <summary>Permissions, ownership and planted files: nothing is opened that could be a trap.</summary>

@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace ShmGen.Analyzers;
+
+/// <summary>
+/// SHM301: a constant <c>Mode</c> (on <c>[SharedSegment]</c>/<c>[SharedQueue]</c> or in a <c>SegmentOptions</c>
+/// initializer) that grants group or other permission bits, such as the classic 0666.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ModeAnalyzer : DiagnosticAnalyzer
+{
+    private const int GroupBits = 0x38; // GroupRead | GroupWrite | GroupExecute (070)
+    private const int OtherBits = 0x07; // OtherRead | OtherWrite | OtherExecute (007)
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DiagnosticDescriptors.WideMode];
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (ShmGenSymbols.TryCreate(start.Compilation) is not { } symbols)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, symbols), SymbolKind.NamedType);
+            if (symbols.SegmentOptions is { } segmentOptions)
+            {
+                start.RegisterOperationAction(operationContext => AnalyzeOptions(operationContext, segmentOptions), OperationKind.ObjectCreation);
+            }
+        });
+    }
+
+    /// <summary>The mode as octal and the classes of users it opens the segment to, or null when it is private.</summary>
+    internal static (string Octal, string Audience)? Describe(object? constant)
+    {
+        if (constant is null)
+        {
+            return null;
+        }
+
+        int mode;
+        try
+        {
+            mode = Convert.ToInt32(constant, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
+        {
+            return null;
+        }
+
+        var group = (mode & GroupBits) != 0;
+        var other = (mode & OtherBits) != 0;
+        if (!group && !other)
+        {
+            return null;
+        }
+
+        var audience = group && other ? "group and other" : group ? "group" : "other";
+        return ("0" + Convert.ToString(mode & 0xFFF, 8), audience);
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, ShmGenSymbols symbols)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (symbols.TryGetSharedAttribute(type, out var attribute, out _) &&
+            ShmGenSymbols.TryGetNamedArgument(attribute, "Mode", out var mode) &&
+            Describe(mode.Value) is { } wide)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.WideMode,
+                AttributeSyntaxLocations.NamedArgument(attribute, "Mode") ?? ShmGenSymbols.FirstLocation(type),
+                wide.Octal,
+                wide.Audience));
+        }
+    }
+
+    private static void AnalyzeOptions(OperationAnalysisContext context, INamedTypeSymbol segmentOptions)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (!SymbolEqualityComparer.Default.Equals(creation.Type, segmentOptions))
+        {
+            return;
+        }
+
+        foreach (var (value, constant) in SegmentOptionsInitializers.ConstantAssignments(creation, "Mode"))
+        {
+            if (Describe(constant) is { } wide)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WideMode, value.Syntax.GetLocation(), wide.Octal, wide.Audience));
+            }
+        }
+    }
+}
