@@ -14,9 +14,8 @@ namespace ShmGen.Layout;
 /// </summary>
 internal static class LayoutCalculator
 {
-    private const string StructLayoutAttribute = "System.Runtime.InteropServices.StructLayoutAttribute";
-    private const string FieldOffsetAttribute = "System.Runtime.InteropServices.FieldOffsetAttribute";
-    private const string InlineArrayAttribute = "System.Runtime.CompilerServices.InlineArrayAttribute";
+    private const string InteropServices = "InteropServices";
+    private const string CompilerServices = "CompilerServices";
     private const int LayoutKindSequential = 0;
     private const int LayoutKindExplicit = 2;
     private const int LayoutKindAuto = 3;
@@ -332,7 +331,7 @@ internal static class LayoutCalculator
     {
         foreach (var attribute in type.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() != StructLayoutAttribute)
+            if (!IsRuntimeType(attribute.AttributeClass, InteropServices, "StructLayoutAttribute"))
             {
                 continue;
             }
@@ -364,7 +363,7 @@ internal static class LayoutCalculator
     {
         foreach (var attribute in field.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == FieldOffsetAttribute &&
+            if (IsRuntimeType(attribute.AttributeClass, InteropServices, "FieldOffsetAttribute") &&
                 attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int offset)
             {
                 return offset;
@@ -378,7 +377,7 @@ internal static class LayoutCalculator
     {
         foreach (var attribute in type.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == InlineArrayAttribute &&
+            if (IsRuntimeType(attribute.AttributeClass, CompilerServices, "InlineArrayAttribute") &&
                 attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int length)
             {
                 return length;
@@ -387,6 +386,13 @@ internal static class LayoutCalculator
 
         return 0;
     }
+
+    /// <summary>Whether <paramref name="type"/> is System.Runtime.{<paramref name="ns"/>}.{<paramref name="name"/>}, compared
+    /// name by name: cheaper than formatting the symbol, which matters since this runs for every annotated struct on
+    /// every compilation change.</summary>
+    private static bool IsRuntimeType(INamedTypeSymbol? type, string ns, string name) =>
+        type is { Name: var typeName, ContainingNamespace: { Name: var inner, ContainingNamespace: { Name: "Runtime", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } } &&
+        typeName == name && inner == ns;
 
     private static string Describe(INamedTypeSymbol type) => type.TypeKind switch
     {
