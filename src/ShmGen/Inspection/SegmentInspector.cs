@@ -291,7 +291,7 @@ public static unsafe class SegmentInspector
             };
         }
 
-        var creatorAlive = IsRunning(header.CreatorPid, header.CreatorStartTime);
+        var creatorAlive = ProcessIdentity.IsAlive(header.CreatorPid, header.CreatorStartTime);
         var description = ReadUtf8(header.Description, header.DescriptionLength, SegmentHeader.DescriptionCapacity);
         var truncated = header.DescriptionLength == SegmentHeader.DescriptionCapacity;
         var (status, problem) = Check(header, size, creatorAlive);
@@ -390,7 +390,7 @@ public static unsafe class SegmentInspector
         int? group = null;
         foreach (var line in status.Split('\n'))
         {
-            if (line.StartsWith("State:", StringComparison.Ordinal) && IsDeadState(line.AsSpan(6).Trim()))
+            if (line.StartsWith("State:", StringComparison.Ordinal) && line.AsSpan(6).Trim() is { Length: > 0 } state && ProcessIdentity.IsDead(state[0]))
             {
                 return null;
             }
@@ -403,28 +403,6 @@ public static unsafe class SegmentInspector
 
         return group;
     }
-
-    /// <summary>Alive by pid and start time, and not a zombie waiting to be reaped (it can never touch the segment again).</summary>
-    private static bool IsRunning(int pid, ulong startTime)
-    {
-        if (!ProcessIdentity.IsAlive(pid, startTime))
-        {
-            return false;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            var close = stat.LastIndexOf(')');
-            return close < 0 || close + 2 >= stat.Length || !IsDeadState(stat.AsSpan(close + 2, 1));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsDeadState(ReadOnlySpan<char> state) => state.Length > 0 && state[0] is 'Z' or 'X';
 
     private static string? ReadUtf8(byte* text, uint length, int capacity)
     {

@@ -6,28 +6,38 @@ namespace ShmGen.Runtime;
 
 /// <summary>
 /// A process named by pid plus start time (clock ticks since boot, /proc/PID/stat field 22): unlike a bare pid, the
-/// pair cannot be confused with a later process that reuses the pid.
+/// pair cannot be confused with a later process that reuses the pid. The one reader of /proc/PID/stat in ShmGen.
 /// </summary>
 internal static class ProcessIdentity
 {
-    private static readonly Lazy<ulong> s_selfStartTime = new(() => ReadStartTime(Environment.ProcessId) ?? 0);
+    private static readonly Lazy<ulong> s_selfStartTime = new(() => ReadStat(Environment.ProcessId)?.StartTime ?? 0);
 
     public static ulong CurrentStartTime => s_selfStartTime.Value;
 
-    /// <summary>Whether the process that had <paramref name="pid"/> and <paramref name="startTime"/> still runs.</summary>
+    /// <summary>
+    /// Whether the process that had <paramref name="pid"/> and <paramref name="startTime"/> still runs: it exists, is
+    /// not a zombie waiting to be reaped (it can never touch shared memory again), and, when a start time is known, has
+    /// that start time.
+    /// </summary>
     public static bool IsAlive(int pid, ulong startTime)
     {
-        if (pid <= 0)
+        if (pid <= 0 || ReadStat(pid) is not { } stat || IsDead(stat.State))
         {
             return false;
         }
 
-        var actual = ReadStartTime(pid);
-        return actual is not null && (startTime == 0 || actual.Value == startTime);
+        return startTime == 0 || stat.StartTime == startTime;
     }
 
     /// <summary>The start time of <paramref name="pid"/>, or <see langword="null"/> when no such process exists.</summary>
-    public static ulong? ReadStartTime(int pid)
+    public static ulong? ReadStartTime(int pid) => ReadStat(pid)?.StartTime;
+
+    /// <summary>Whether a /proc state letter means the process has exited (zombie or dead).</summary>
+    public static bool IsDead(char state) => state is 'Z' or 'X' or 'x';
+
+    /// <summary>The state letter (field 3) and start time (field 22) of <paramref name="pid"/>, or <see langword="null"/>
+    /// when there is no such process or /proc cannot be read.</summary>
+    public static (char State, ulong? StartTime)? ReadStat(int pid)
     {
         string stat;
         try
@@ -45,15 +55,14 @@ internal static class ProcessIdentity
 
         // The command name (field 2) is in parentheses and may itself hold spaces or ')': fields resume after the last ')'.
         var close = stat.LastIndexOf(')');
-        if (close < 0)
+        if (close < 0 || close + 2 >= stat.Length)
         {
             return null;
         }
 
         var fields = stat.Substring(close + 2).Split(' ');
         // fields[0] is field 3 (state), so field 22 (starttime) is fields[19].
-        return fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            ? ticks
-            : null;
+        ulong? startTime = fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+        return (fields[0].Length > 0 ? fields[0][0] : '?', startTime);
     }
 }

@@ -1,6 +1,4 @@
 using System;
-using System.Globalization;
-using System.IO;
 using System.Runtime.InteropServices;
 using ShmGen.Native;
 
@@ -53,7 +51,7 @@ internal static class QueueClaim
             return true;
         }
 
-        var stat = ReadStat(pid);
+        var stat = ProcessIdentity.ReadStat(pid);
         if (stat is null)
         {
             // Vanished between kill and the read, or /proc is not readable: trust kill, which said it exists.
@@ -61,7 +59,7 @@ internal static class QueueClaim
         }
 
         var (state, startTime) = stat.Value;
-        if (state is 'Z' or 'X' or 'x')
+        if (ProcessIdentity.IsDead(state))
         {
             return true;
         }
@@ -72,32 +70,4 @@ internal static class QueueClaim
     }
 
     private static uint Make(int pid, ulong startTime) => ((uint)pid & PidMask) | ((uint)(startTime & StampMask) << PidBits);
-
-    private static (char State, ulong? StartTime)? ReadStat(int pid)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        // The command name (field 2) is in parentheses and may hold spaces or ')': fields resume after the last ')'.
-        var close = stat.LastIndexOf(')');
-        if (close < 0 || close + 2 >= stat.Length)
-        {
-            return null;
-        }
-
-        var fields = stat.Substring(close + 2).Split(' ');
-        ulong? startTime = fields.Length > 19 && ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
-        return (fields[0].Length > 0 ? fields[0][0] : '?', startTime);
-    }
 }
