@@ -22,6 +22,19 @@ try
             break;
         }
 
+        case "write-shared":
+        {
+            // Another user attaching to a segment whose creator opted into sharing with everyone (mode 0666).
+#pragma warning disable SHM301 // Cross-user sharing is what the calling test checks.
+            var shared = new SegmentOptions { Name = args[1], Mode = (System.IO.UnixFileMode)0x1B6 };
+#pragma warning restore SHM301
+            using var segment = CounterSegment.Open(shared);
+            using var guard = segment.Lock(TimeSpan.FromSeconds(10));
+            guard.Value = long.Parse(args[2], CultureInfo.InvariantCulture);
+            Console.WriteLine("written");
+            break;
+        }
+
         case "read":
         {
             using var segment = CounterSegment.Open(options);

@@ -121,6 +121,56 @@ public sealed class SecurityTests
         }
     }
 
+    [SkippableFact]
+    public void Another_user_gets_UnauthorizedAccess_for_a_0600_segment_but_shares_one_whose_mode_opts_in()
+    {
+        string[] asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+        Skip.IfNot(LibC.geteuid() == 0 && File.Exists("/usr/bin/setpriv"), "running a child as another user needs root and setpriv");
+        Skip.IfNot(CanRunPeerAs(asNobody), "user nobody cannot read the test binaries here (a private checkout directory)");
+        using var scratch = new ScratchSegment();
+        using (var privateSegment = CounterSegment.Create(scratch.Options))
+        {
+            using var denied = Peer.Start(asNobody, "open", scratch.Name);
+            var (exitCode, lines) = denied.Finish();
+
+            Assert.True(exitCode == 3, string.Join(" | ", lines));
+            Assert.Equal(nameof(UnauthorizedAccessException), lines[0]);
+            Assert.Contains("EACCES", lines[1], StringComparison.Ordinal);
+        }
+
+        using var everyone = new ScratchSegment();
+        using var shared = CounterSegment.Create(everyone.With(o => new SegmentOptions { Name = o.Name, Mode = (UnixFileMode)0x1B6 }));
+        using var writer = Peer.Start(asNobody, "write-shared", everyone.Name, "4242");
+        var (sharedExit, sharedLines) = writer.Finish();
+
+        Assert.True(sharedExit == 0, string.Join(" | ", sharedLines));
+        using var guard = shared.Lock(TimeSpan.FromSeconds(5));
+        Assert.Equal(4242, guard.Value);
+    }
+
+    private static bool CanRunPeerAs(string[] wrapper)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(wrapper[0]) { UseShellExecute = false };
+        foreach (var argument in wrapper[1..])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.ArgumentList.Add(Peer.DotNetHost);
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ShmGen.TestPeer.dll"));
+        info.ArgumentList.Add("open");
+        info.ArgumentList.Add("shmgen-test-probe-" + Guid.NewGuid().ToString("N"));
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using var probe = System.Diagnostics.Process.Start(info)!;
+        var output = probe.StandardOutput.ReadToEnd();
+        probe.WaitForExit();
+
+        // The peer ran as that user when it got as far as reporting the missing segment.
+        return output.StartsWith(nameof(SegmentNotFoundException), StringComparison.Ordinal);
+    }
+
     private static unsafe void ChangeOwner(string path, uint uid)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
