@@ -68,6 +68,12 @@ public sealed unsafe class QueueRing<T> : IDisposable
         _itemOffset = definition.ItemOffset;
         _control = (QueueControl*)mapping.Payload;
         _slots = mapping.Payload + QueueControl.Size;
+
+        // The hot paths are compiled fully optimized on first call (AggressiveOptimization: a queue is often busy for
+        // less time than tiered compilation takes to promote them). Initializing the test switches first lets the JIT
+        // fold them away as the constants they are, and this process's claim likewise.
+        RuntimeHelpers.RunClassConstructor(typeof(QueueTestSwitches).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(QueueClaim).TypeHandle);
     }
 
     /// <summary>The POSIX name without the leading '/'.</summary>
@@ -133,6 +139,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
 
     /// <summary>Adds <paramref name="item"/>, waiting while the queue is full.</summary>
     /// <param name="item">Copied into the queue.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enqueue(in T item)
     {
         if (!TryEnqueueOnce(in item, out _, out _))
@@ -160,6 +167,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
     /// <param name="cancellationToken">Cancels the wait; the queue is then unchanged.</param>
     /// <returns>Whether the item was added; <see langword="false"/> leaves the queue unchanged.</returns>
     /// <exception cref="OperationCanceledException">The token was cancelled before the item was added.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryEnqueue(in T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ValidateTimeout(timeout);
@@ -169,6 +177,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
 
     /// <summary>Removes the oldest item, waiting while the queue is empty.</summary>
     /// <returns>The item.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Dequeue()
     {
         if (!TryDequeueOnce(out var item, out _, out _))
@@ -201,6 +210,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
     /// <param name="cancellationToken">Cancels the wait; the queue is then unchanged.</param>
     /// <returns>Whether an item was taken; <see langword="false"/> leaves the queue unchanged.</returns>
     /// <exception cref="OperationCanceledException">The token was cancelled before an item was taken.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryDequeue(out T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ValidateTimeout(timeout);
@@ -385,7 +395,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private bool EnqueueWaiting(in T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var wait = new Wait(this, timeout, cancellationToken);
@@ -420,7 +430,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private bool DequeueWaiting(out T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var wait = new Wait(this, timeout, cancellationToken);
