@@ -271,7 +271,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
                             QueueTestSwitches.AtClaim(enqueue: true, ClaimPhase.Claimed);
                         }
 
-                        Interlocked.CompareExchange(ref control->EnqueuePosition, position + 1, position);
+                        AdvancePast(ref control->EnqueuePosition, position);
                         Unsafe.Write(slot + _itemOffset, item);
                         if (QueueTestSwitches.KillInsideClaim)
                         {
@@ -343,7 +343,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
                             QueueTestSwitches.AtClaim(enqueue: false, ClaimPhase.Claimed);
                         }
 
-                        Interlocked.CompareExchange(ref control->DequeuePosition, position + 1, position);
+                        AdvancePast(ref control->DequeuePosition, position);
                         var released = Pack(position + _capacity, index, QueueClaim.Free);
                         if (owner == QueueClaim.Tombstone)
                         {
@@ -462,6 +462,23 @@ public sealed unsafe class QueueRing<T> : IDisposable
         finally
         {
             wait.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Moves a shared position past the slot this process just claimed, with a plain store instead of a CAS: the fast
+    /// path's one locked instruction fewer per side. The positions are hints; the slots' sequence numbers and claims
+    /// decide who gets a position. While this claim is unpublished (or unreleased) nobody can get a lap past it, so a
+    /// store that lands after a helper already moved the position on (the helper CAS in the retry branches) sets it
+    /// back by less than a lap: the next caller reads a slot that is claimed or already past that position, and helps
+    /// the position forward again. Nothing is claimed twice and no position is skipped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AdvancePast(ref uint shared, uint position)
+    {
+        if (Volatile.Read(ref shared) == position)
+        {
+            Volatile.Write(ref shared, position + 1);
         }
     }
 
