@@ -576,11 +576,14 @@ public sealed unsafe class QueueRing<T> : IDisposable
     /// <summary>The state of one blocking call: spin, then park in bounded sleeps, checking deadline, token and claimers.</summary>
     private struct Wait
     {
+        private const int TightPolls = 64;
+
         private readonly QueueRing<T> _ring;
         private readonly long _deadline;
         private readonly CancellationToken _cancellationToken;
         private CancellationTokenRegistration _registration;
         private SpinWait _spinner;
+        private int _polls;
         private long _nextClaimCheck;
 
         public Wait(QueueRing<T> ring, TimeSpan timeout, CancellationToken cancellationToken)
@@ -629,7 +632,18 @@ public sealed unsafe class QueueRing<T> : IDisposable
 
             if (!Parking)
             {
-                _spinner.SpinOnce(sleep1Threshold: -1);
+                // First poll at a fixed short interval: a peer on another core answers within a microsecond or two,
+                // and SpinWait's doubling rounds would overshoot that answer by up to a round. Then back off.
+                if (_polls < TightPolls)
+                {
+                    _polls++;
+                    Thread.SpinWait(1);
+                }
+                else
+                {
+                    _spinner.SpinOnce(sleep1Threshold: -1);
+                }
+
                 return true;
             }
 
