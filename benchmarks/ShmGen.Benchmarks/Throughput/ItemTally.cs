@@ -17,7 +17,7 @@ internal sealed class ItemTally(int producers)
     private readonly long[] _sums = new long[producers];
     private readonly long[] _last = Enumerable.Repeat(-1L, producers).ToArray();
 
-    /// <summary>The timestamp after the last item (not the stop).</summary>
+    /// <summary>When the stop item arrived: right behind its producer's last item, so no clock read per item.</summary>
     public long End { get; private set; }
 
     /// <summary>Records one stamp; <see langword="false"/> for the stop item.</summary>
