@@ -1,12 +1,15 @@
 // ShmGen benchmarks. Three modes:
 //   ipc        the IPC comparison table: two processes ping-pong one message, every mechanism at 8/64/4096 bytes
 //   micro      BenchmarkDotNet: Guard access vs raw pointer vs accessor, lock costs, create/dispose/unlink
+//   queue      items/s from producer to consumer processes: shmgen-queue vs pipe vs unix-socket, 1x1 and 2x2
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
 using System.CommandLine;
 using System.Globalization;
+using System.Linq;
 using ShmGen.Benchmarks.GeneratorCost;
 using ShmGen.Benchmarks.Ipc;
 using ShmGen.Benchmarks.Micro;
+using ShmGen.Benchmarks.Throughput;
 
 var quick = new Option<bool>("--quick") { Description = "Fewer round trips (20,000 per row): about a minute on 2 cores." };
 var json = new Option<string?>("--json") { Description = "Also write the results as a JSON array to this path." };
@@ -35,6 +38,37 @@ ipcChild.SetAction(result => IpcRunner.RunChild(
     result.GetValue(childCpu),
     result.GetValue(childArgument)!));
 
+var queueQuick = new Option<bool>("--quick") { Description = "Fewer items (2,000,000 per row up to 64 B, 500,000 above): under 3 minutes on 2 cores." };
+var queueJson = new Option<string?>("--json") { Description = "Also write the results as a JSON array to this path." };
+var queueMechanisms = new Option<string[]>("--mechanism") { Description = "Only these mechanisms (repeatable).", AllowMultipleArgumentsPerToken = true };
+var queueSizes = new Option<int[]>("--size") { Description = "Item sizes in bytes (default 8, 64, 1024).", AllowMultipleArgumentsPerToken = true };
+var queueItems = new Option<long?>("--items") { Description = "Measured items per row (default 10,000,000 up to 64 B, 2,000,000 above)." };
+var queue = new Command("queue", "Producer/consumer throughput between processes (items/s), as a markdown table.") { queueQuick, queueJson, queueMechanisms, queueSizes, queueItems };
+queue.SetAction(result => ThroughputRunner.Run(
+    result.GetValue(queueQuick),
+    result.GetValue(queueJson),
+    result.GetValue(queueMechanisms) ?? [],
+    result.GetValue(queueSizes) is { Length: > 0 } chosen ? chosen : ThroughputRunner.DefaultSizes,
+    result.GetValue(queueItems)));
+
+var queueChildArguments = new[] { "mechanism", "role", "size", "id", "producers", "warmup", "items", "cpu", "argument" }.Select(name => new Argument<string>(name)).ToArray();
+var queueChild = new Command("queue-child", "One producer or consumer of a queue measurement (started by queue).") { Hidden = true };
+foreach (var argument in queueChildArguments)
+{
+    queueChild.Add(argument);
+}
+
+queueChild.SetAction(result =>
+{
+    string Get(int index) => result.GetValue(queueChildArguments[index])!;
+    long Number(int index) => long.Parse(Get(index), CultureInfo.InvariantCulture);
+    return ThroughputRunner.RunChild(
+        Get(0),
+        Get(1),
+        new ThroughputChild((int)Number(2), (int)Number(3), (int)Number(4), Number(5), Number(6), Get(8)),
+        (int)Number(7));
+});
+
 var micro = new Command("micro", "BenchmarkDotNet micro benchmarks; other arguments go to BenchmarkDotNet (e.g. --job short --filter *Guard*).")
 {
     TreatUnmatchedTokensAsErrors = false,
@@ -45,7 +79,7 @@ var structCounts = new Option<int[]>("--structs") { Description = "Annotated str
 var generator = new Command("generator", "Time ShmGenerator with a GeneratorDriver: cold runs and an unrelated edit.") { structCounts };
 generator.SetAction(result => GeneratorCostRunner.Run(result.GetValue(structCounts) is { Length: > 0 } counts ? counts : [10, 100, 1000]));
 
-var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, micro, generator };
+var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, micro, generator };
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return root.Parse(args).Invoke();

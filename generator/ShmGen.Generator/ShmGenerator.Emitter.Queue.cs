@@ -9,7 +9,7 @@ public sealed partial class ShmGenerator
     internal static partial class Emitter
     {
         /// <summary>The slot protocol version of the runtime's QueueRing (QueueControl.CurrentVersion).</summary>
-        private const int QueueFormatVersion = 1;
+        private const int QueueFormatVersion = 2;
 
         /// <summary>
         /// The queue's canonical layout: protocol version and capacity, then the item's layout. Its fingerprint is the

@@ -83,9 +83,9 @@ public sealed class QueueApiTests
     public void LayoutFingerprint_CoversCapacityAndItemLayout()
     {
         Assert.NotEqual(SmallItemQueue.LayoutFingerprint, SmallItem8Queue.LayoutFingerprint);
-        Assert.StartsWith("queue=1;capacity=4;size=24;align=8;", SmallItemQueue.LayoutDescription, StringComparison.Ordinal);
+        Assert.StartsWith("queue=2;capacity=4;size=24;align=8;", SmallItemQueue.LayoutDescription, StringComparison.Ordinal);
         Assert.Contains("Checksum:UInt64@8", SmallItemQueue.LayoutDescription, StringComparison.Ordinal);
-        Assert.StartsWith("queue=1;capacity=1024;", TestItemQueue.LayoutDescription, StringComparison.Ordinal);
+        Assert.StartsWith("queue=2;capacity=1024;", TestItemQueue.LayoutDescription, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -283,7 +283,9 @@ public sealed class QueueProcessTests
     [Fact]
     public void SigkillOfAProducerAndAConsumerMidStream_OthersKeepGoing_AtMostTheInFlightItemsLost()
     {
-        const int DoomedCount = 2_000_000;
+        // Far more than moves before the kill, even at tens of millions of items a second while the test thread waits
+        // for its turn on a loaded machine (the ledger file is sparse: only received items touch its pages).
+        const int DoomedCount = 20_000_000;
         const int SurvivorCount = 100_000;
         using var scope = new TestScope();
         var name = scope.NewName();
@@ -300,7 +302,9 @@ public sealed class QueueProcessTests
         Eventually.True(() => ledger.Received >= 20_000, s_peerTimeout, "20,000 items received");
         Assert.False(doomedConsumer.HasExited, doomedConsumer.Description);
         doomedConsumer.Kill();
-        Eventually.True(() => ledger.Received >= 60_000, s_peerTimeout, "60,000 items received");
+        // The doomed producer must be mid-stream too: on a loaded machine it can start after the survivor has sent
+        // 60,000 items, so wait for its first item as well.
+        Eventually.True(() => ledger.Received >= 60_000 && ledger.Count(0, 0) > 0, s_peerTimeout, "60,000 items received, the doomed producer's among them");
         Assert.False(doomedProducer.HasExited, doomedProducer.Description);
         doomedProducer.Kill();
 

@@ -12,6 +12,7 @@ internal static class IpcMechanisms
     [
         new CSpinMechanism(),
         new ShmGenSegmentMechanism(),
+        new ShmGenQueueMechanism(),
         new MemoryMappedFileMechanism(),
         new FileMechanism(),
         new SignalMechanism(),

@@ -30,8 +30,12 @@ internal struct QueueControl
     /// <summary>Bytes before the first slot: five 128-byte blocks (adjacent-line prefetch pairs lines).</summary>
     public const int Size = 640;
 
-    /// <summary>The slot protocol described above; part of <c>LayoutDescription</c> as <c>queue=1</c>.</summary>
-    public const uint CurrentVersion = 1;
+    /// <summary>
+    /// The slot protocol and geometry described above; part of <c>LayoutDescription</c> as <c>queue=2</c>. Version 2:
+    /// slots that fit in a cache line take a whole line (version 1 packed them), so builds of the two versions refuse
+    /// each other's queues by fingerprint instead of reading slots at the wrong stride.
+    /// </summary>
+    public const uint CurrentVersion = 2;
 
     [FieldOffset(0)] public uint Version;
     [FieldOffset(4)] public uint Capacity;

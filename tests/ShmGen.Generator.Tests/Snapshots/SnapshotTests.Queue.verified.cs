@@ -16,10 +16,10 @@ namespace Demo.Jobs
         public const string DefaultName = "jobs";
 
         /// <summary>FNV-1a 64 of <see cref="LayoutDescription"/>: openers refuse a queue with another fingerprint.</summary>
-        public const ulong LayoutFingerprint = 0x65595D1957BC4B55UL;
+        public const ulong LayoutFingerprint = 0x3F45568303E37510UL;
 
         /// <summary>The queue's layout this build computed at compile time: protocol version, capacity, the item's size, alignment and fields.</summary>
-        public const string LayoutDescription = "queue=1;capacity=1024;size=16;align=8;Id:Int64@0;Payload:Double@8";
+        public const string LayoutDescription = "queue=2;capacity=1024;size=16;align=8;Id:Int64@0;Payload:Double@8";
 
         private static readonly global::ShmGen.Runtime.QueueDefinition s_definition = new(
             DefaultName,

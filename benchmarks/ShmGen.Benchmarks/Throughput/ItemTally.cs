@@ -1,0 +1,56 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.CompilerServices;
+
+namespace ShmGen.Benchmarks.Throughput;
+
+/// <summary>
+/// A consumer's record of what it received: per producer, how many items and the sum of their sequence numbers, and a
+/// check that each producer's items arrive in increasing order. The parent adds the consumers' tallies and requires
+/// every producer's count and sum to be exact: nothing lost, nothing twice.
+/// </summary>
+internal sealed class ItemTally(int producers)
+{
+    private readonly long[] _counts = new long[producers];
+    private readonly long[] _sums = new long[producers];
+    private readonly long[] _last = Enumerable.Repeat(-1L, producers).ToArray();
+
+    /// <summary>When the stop item arrived: right behind its producer's last item, so no clock read per item.</summary>
+    public long End { get; private set; }
+
+    /// <summary>Records one stamp; <see langword="false"/> for the stop item.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Add(long stamp)
+    {
+        if (stamp == ThroughputChild.Stop)
+        {
+            return false;
+        }
+
+        var producer = ThroughputChild.ProducerOf(stamp);
+        var sequence = ThroughputChild.SequenceOf(stamp);
+        if ((uint)producer >= (uint)_counts.Length || sequence <= _last[producer])
+        {
+            Throw(stamp, producer);
+        }
+
+        _last[producer] = sequence;
+        _counts[producer]++;
+        _sums[producer] += sequence;
+        return true;
+    }
+
+    public void MarkEnd() => End = Stopwatch.GetTimestamp();
+
+    public string Describe() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"end={End} counts={string.Join(',', _counts)} sums={string.Join(',', _sums)}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Throw(long stamp, int producer) => throw new InvalidOperationException(
+        (uint)producer >= (uint)_counts.Length
+            ? $"item {stamp}: no producer {producer}"
+            : $"producer {producer}'s item {ThroughputChild.SequenceOf(stamp)} arrived after its item {_last[producer]}");
+}
