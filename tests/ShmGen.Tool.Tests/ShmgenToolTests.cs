@@ -37,6 +37,28 @@ public sealed class ShmgenToolTests : IDisposable
     }
 
     [Fact]
+    public void A_raw_segment_is_named_as_one_and_gc_leaves_it_alone()
+    {
+        var name = _names.New("raw");
+        using var segment = RawToolTestDataSegment.Create(new SegmentOptions { Name = name });
+        try
+        {
+            var info = ShmGen.Inspection.SegmentInspector.Inspect(name);
+            Assert.False(info.IsShmGenSegment);
+            Assert.Contains("Raw-format segment", info.Problem, StringComparison.Ordinal);
+            Assert.Contains($"/{name}.lock", info.Problem, StringComparison.Ordinal);
+
+            var gc = Shmgen.Run("gc", _names.Pattern);
+            Assert.True(gc.ExitCode == 0, gc.ToString());
+            Assert.True(ShmNames.Exists(name));
+        }
+        finally
+        {
+            segment.Unlink(); // the segment and its semaphore
+        }
+    }
+
+    [Fact]
     public void List_json_parses_and_matches_what_the_generated_type_knows()
     {
         var name = _names.New("json");

@@ -30,3 +30,10 @@ public struct Reading
     public double Value;
     public short Sensor;
 }
+
+/// <summary>A Raw-format payload: no header, so the tool can only recognise it by its lock semaphore.</summary>
+[SharedSegment("shmgen-tool-test-raw", Format = SegmentFormat.Raw)]
+public partial struct RawToolTestData
+{
+    public long Counter;
+}

@@ -251,8 +251,9 @@ public static unsafe class SegmentInspector
 
         if ((long)read < sizeof(ulong) || header.Magic != SegmentHeader.ExpectedMagic)
         {
-            return Foreign(name.StartsWith("sem.", StringComparison.Ordinal)
-                ? "a POSIX named semaphore"
+            return Foreign(
+                name.StartsWith("sem.", StringComparison.Ordinal) ? "a POSIX named semaphore"
+                : File.Exists(SegmentMapping.ShmDirectory + "sem." + name + ".lock") ? $"a Raw-format segment (no header to decode; its lock is the semaphore /{name}.lock)"
                 : "no ShmGen header: another program's shared memory, or a Raw-format segment, which has none");
         }
 
