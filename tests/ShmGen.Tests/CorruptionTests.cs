@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Runtime.InteropServices;
 using ShmGen.Testing;
 
 namespace ShmGen.Tests;
@@ -144,7 +143,7 @@ public sealed class CorruptionTests
         File.WriteAllBytes(scratch.Path, new byte[HeaderSize + 64]);
         File.SetUnixFileMode(scratch.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         using var creator = new FileStream(scratch.Path, FileMode.Open, FileAccess.ReadWrite);
-        Assert.Equal(0, Flock((int)creator.SafeFileHandle.DangerousGetHandle(), 2 /* LOCK_EX: initializing */));
+        Assert.Equal(0, ShmGen.Native.LibC.flock((int)creator.SafeFileHandle.DangerousGetHandle(), ShmGen.Native.LibC.LOCK_EX)); // a creator initializing
 
         var started = DateTime.UtcNow;
         var error = Assert.Throws<SegmentNotInitializedException>(() =>
@@ -183,9 +182,4 @@ public sealed class CorruptionTests
         file.Position = offset;
         file.WriteByte(value);
     }
-
-    [DllImport("libc.so.6", SetLastError = true)]
-    private static extern int flock(int fd, int operation);
-
-    private static int Flock(int fd, int operation) => flock(fd, operation);
 }
