@@ -160,7 +160,7 @@ public static unsafe class SegmentInspector
     /// <summary>Opens and decodes one name; <see langword="null"/> when it does not exist.</summary>
     private static ExaminedFile? Examine(string name, bool holdExclusive)
     {
-        var path = PathBytes(name);
+        var path = SegmentMapping.PathBytes(name);
         int fd;
         fixed (byte* p = path)
         {
@@ -253,7 +253,7 @@ public static unsafe class SegmentInspector
         {
             return Foreign(
                 name.StartsWith("sem.", StringComparison.Ordinal) ? "a POSIX named semaphore"
-                : File.Exists(SegmentMapping.ShmDirectory + "sem." + name + ".lock") ? $"a Raw-format segment (no header to decode; its lock is the semaphore /{name}.lock)"
+                : File.Exists(NamedSemaphoreLock.SemaphorePath(name)) ? $"a Raw-format segment (no header to decode; its lock is the semaphore /{name}.lock)"
                 : "no ShmGen header: another program's shared memory, or a Raw-format segment, which has none");
         }
 
@@ -414,13 +414,6 @@ public static unsafe class SegmentInspector
 
         // Lenient: a description cut at its capacity may end inside a UTF-8 sequence.
         return Encoding.UTF8.GetString(text, (int)length);
-    }
-
-    private static byte[] PathBytes(string name)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(SegmentMapping.ShmDirectory + name) + 1];
-        Encoding.UTF8.GetBytes(SegmentMapping.ShmDirectory + name, bytes);
-        return bytes;
     }
 
     private static string Octal(int mode) => "0" + Convert.ToString(mode, 8);

@@ -16,6 +16,9 @@ internal static unsafe class NamedSemaphoreLock
     /// <summary>The semaphore's name: "/NAME.lock" (glibc keeps it at /dev/shm/sem.NAME.lock).</summary>
     public static string SemaphoreName(string segmentName) => "/" + segmentName + ".lock";
 
+    /// <summary>Where glibc keeps that semaphore: /dev/shm/sem.NAME.lock.</summary>
+    public static string SemaphorePath(string segmentName) => SegmentMapping.ShmDirectory + "sem." + segmentName + ".lock";
+
     /// <summary>Creates the semaphore afresh for a segment this process just created (a leftover of an earlier life
     /// of the name is replaced), with exactly <paramref name="mode"/>.</summary>
     public static void* Create(string segmentName, ushort mode)
@@ -34,7 +37,7 @@ internal static unsafe class NamedSemaphoreLock
         }
 
         // sem_open applies the umask; the mode must be exact, as for the segment.
-        var path = Encoding.ASCII.GetBytes("/dev/shm/sem." + segmentName + ".lock\0");
+        var path = Encoding.UTF8.GetBytes(SemaphorePath(segmentName) + "\0");
         fixed (byte* p = path)
         {
             if (Tmds.Linux.LibC.chmod(p, mode) != 0)

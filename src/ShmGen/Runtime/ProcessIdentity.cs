@@ -29,9 +29,6 @@ internal static class ProcessIdentity
         return startTime == 0 || stat.StartTime == startTime;
     }
 
-    /// <summary>The start time of <paramref name="pid"/>, or <see langword="null"/> when no such process exists.</summary>
-    public static ulong? ReadStartTime(int pid) => ReadStat(pid)?.StartTime;
-
     /// <summary>Whether a /proc state letter means the process has exited (zombie or dead).</summary>
     public static bool IsDead(char state) => state is 'Z' or 'X' or 'x';
 

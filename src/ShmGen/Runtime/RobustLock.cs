@@ -56,8 +56,7 @@ internal static unsafe class RobustLock
             0 => LockAcquisition.Acquired,
             Errno.EOWNERDEAD => LockAcquisition.AcquiredAbandoned,
             Errno.ETIMEDOUT or Errno.EBUSY => LockAcquisition.TimedOut,
-            Errno.EDEADLK => throw new LockRecursionException(
-                $"The lock of shared memory segment '/{segmentName}' is already held by this thread; a Guard must be disposed before the next Lock."),
+            Errno.EDEADLK => throw SegmentErrors.LockRecursion(segmentName),
             Errno.ENOTRECOVERABLE => throw new SegmentCorruptedException(
                 segmentName,
                 $"The lock of shared memory segment '/{segmentName}' is not recoverable: a holder died and its repair did not " +
@@ -77,8 +76,7 @@ internal static unsafe class RobustLock
         var result = LibC.pthread_mutex_unlock(mutex);
         if (result == Errno.EPERM)
         {
-            throw new SynchronizationLockException(
-                $"The lock of shared memory segment '/{segmentName}' is not held by this thread; a Guard must be disposed on the thread that took it.");
+            throw SegmentErrors.NotLockHolder(segmentName);
         }
 
         Check(result, segmentName, "pthread_mutex_unlock");

@@ -1,9 +1,11 @@
 using System;
+using System.Threading;
 using ShmGen.Native;
 
 namespace ShmGen.Runtime;
 
-/// <summary>The one place an errno becomes the exception DESIGN §3 names, with the segment and the failed call.</summary>
+/// <summary>The one place an errno (or a misuse of the lock) becomes the exception DESIGN §3 names, with the segment and
+/// the failed call.</summary>
 internal static class SegmentErrors
 {
     public static Exception FromErrno(string name, string call, int errno)
@@ -33,4 +35,12 @@ internal static class SegmentErrors
             _ => new SharedSegmentException(name, what + ".", errno),
         };
     }
+
+    /// <summary>A second Lock on the thread that holds the lock (the robust mutex's EDEADLK, or the Raw semaphore's check).</summary>
+    public static LockRecursionException LockRecursion(string name) => new(
+        $"The lock of shared memory segment '/{name}' is already held by this thread; a Guard must be disposed before the next Lock.");
+
+    /// <summary>A release from a thread that does not hold the lock (the robust mutex's EPERM, or the Raw semaphore's check).</summary>
+    public static SynchronizationLockException NotLockHolder(string name) => new(
+        $"The lock of shared memory segment '/{name}' is not held by this thread; a Guard must be disposed on the thread that took it.");
 }

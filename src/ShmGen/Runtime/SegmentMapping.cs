@@ -74,26 +74,12 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// <summary>The timeout <c>Lock()</c> uses without an argument (<see cref="SegmentOptions.LockTimeout"/>).</summary>
     public TimeSpan DefaultLockTimeout { get; }
 
-    /// <summary>Whether <see cref="Dispose"/> ran.</summary>
-    public bool IsDisposed => _disposeRequested;
-
     /// <summary>The start of the payload. Valid until <see cref="Dispose"/>.</summary>
     public byte* Payload
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get
-        {
-            var mapping = _base;
-            if (mapping == null || _disposeRequested)
-            {
-                ThrowDisposed();
-            }
-
-            return mapping + _payloadOffset;
-        }
+        get => Mapped + _payloadOffset;
     }
-
-    internal SegmentHeader* Header => (SegmentHeader*)_base;
 
     /// <summary>The payload as a typed reference (no copy). Valid until <see cref="Dispose"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -215,8 +201,7 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// </summary>
     public void Unlink()
     {
-        Span<byte> path = stackalloc byte[ShmDirectory.Length + Name.Length + 1];
-        WritePath(Name, path);
+        var path = PathBytes(Name);
         Tmds.Linux.stat current;
         fixed (byte* p = path)
         {
@@ -309,7 +294,7 @@ public sealed unsafe class SegmentMapping : IDisposable
         {
             if (_semaphoreHolder != Environment.CurrentManagedThreadId)
             {
-                throw new SynchronizationLockException($"The lock of shared memory segment '/{Name}' is not held by this thread; a Guard must be disposed on the thread that took it.");
+                throw SegmentErrors.NotLockHolder(Name);
             }
 
             _semaphoreHolder = 0;
@@ -338,7 +323,8 @@ public sealed unsafe class SegmentMapping : IDisposable
         }
     }
 
-    private void* LockPointer
+    /// <summary>The start of the mapping, or ObjectDisposedException once Dispose was asked for.</summary>
+    private byte* Mapped
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
@@ -349,22 +335,24 @@ public sealed unsafe class SegmentMapping : IDisposable
                 ThrowDisposed();
             }
 
-            return ((SegmentHeader*)mapping)->Lock;
+            return mapping;
         }
+    }
+
+    private void* LockPointer
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ((SegmentHeader*)Mapped)->Lock;
     }
 
     private bool TryLockSemaphore(TimeSpan timeout)
     {
-        if (_base == null || _disposeRequested)
-        {
-            ThrowDisposed();
-        }
+        _ = Mapped; // throws once disposed
 
         // A semaphore has no owner, so relocking on the holding thread would wait forever: refuse it here.
         if (_lockHeld && _semaphoreHolder == Environment.CurrentManagedThreadId)
         {
-            throw new LockRecursionException(
-                $"The lock of shared memory segment '/{Name}' is already held by this thread; a Guard must be disposed before the next Lock.");
+            throw SegmentErrors.LockRecursion(Name);
         }
 
         if (!NamedSemaphoreLock.Acquire(_semaphore, timeout, Name))
@@ -445,8 +433,7 @@ public sealed unsafe class SegmentMapping : IDisposable
     private static SegmentMapping CreateCore(SegmentDefinition definition, string name, SegmentOptions options, PayloadInitializer? initializePayload)
     {
         var mode = (ushort)(options.Mode ?? definition.Mode);
-        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
-        WritePath(name, path);
+        var path = PathBytes(name);
         int fd;
         fixed (byte* p = path)
         {
@@ -542,8 +529,7 @@ public sealed unsafe class SegmentMapping : IDisposable
     {
         var expectedMode = (ushort)(options.Mode ?? definition.Mode);
         var deadline = Stopwatch.GetTimestamp() + ToTimestampTicks(options.OpenTimeout);
-        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
-        WritePath(name, path);
+        var path = PathBytes(name);
         var delayMs = 1;
         while (true)
         {
@@ -689,8 +675,7 @@ public sealed unsafe class SegmentMapping : IDisposable
 
     private static void ReclaimStale(string name, ulong device, ulong inode)
     {
-        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
-        WritePath(name, path);
+        var path = PathBytes(name);
         fixed (byte* p = path)
         {
             var fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -740,8 +725,7 @@ public sealed unsafe class SegmentMapping : IDisposable
 
     private static bool UnlinkPath(string name)
     {
-        Span<byte> path = stackalloc byte[ShmDirectory.Length + name.Length + 1];
-        WritePath(name, path);
+        var path = PathBytes(name);
         fixed (byte* p = path)
         {
             return unlink(p) == 0;
@@ -756,12 +740,14 @@ public sealed unsafe class SegmentMapping : IDisposable
         }
     }
 
-    /// <summary>Writes "/dev/shm/NAME\0" (names are ASCII, validated first).</summary>
-    internal static void WritePath(string name, Span<byte> destination)
+    /// <summary>"/dev/shm/NAME\0" in UTF-8: the path every call on a segment's file takes (validated names are ASCII; the
+    /// inspector also reads files other programs named).</summary>
+    internal static byte[] PathBytes(string name)
     {
-        var written = Encoding.ASCII.GetBytes(ShmDirectory, destination);
-        written += Encoding.ASCII.GetBytes(name, destination.Slice(written));
-        destination[written] = 0;
+        var path = ShmDirectory + name;
+        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
+        Encoding.UTF8.GetBytes(path, bytes);
+        return bytes;
     }
 
     private static int WriteBounded(string text, Span<byte> destination)
