@@ -589,7 +589,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
         public Wait(QueueRing<T> ring, TimeSpan timeout, CancellationToken cancellationToken)
         {
             _ring = ring;
-            _deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            _deadline = Deadline.After(timeout);
             _cancellationToken = cancellationToken;
         }
 

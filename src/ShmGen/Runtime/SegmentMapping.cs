@@ -142,7 +142,7 @@ public sealed unsafe class SegmentMapping : IDisposable
     {
         var name = ResolveName(definition, options);
         options ??= DefaultOptions;
-        var deadline = Stopwatch.GetTimestamp() + ToTimestampTicks(options.OpenTimeout);
+        var deadline = Deadline.After(options.OpenTimeout);
         while (true)
         {
             try
@@ -528,7 +528,7 @@ public sealed unsafe class SegmentMapping : IDisposable
     private static SegmentMapping OpenCore(SegmentDefinition definition, string name, SegmentOptions options)
     {
         var expectedMode = (ushort)(options.Mode ?? definition.Mode);
-        var deadline = Stopwatch.GetTimestamp() + ToTimestampTicks(options.OpenTimeout);
+        var deadline = Deadline.After(options.OpenTimeout);
         var path = PathBytes(name);
         var delayMs = 1;
         while (true)
@@ -757,9 +757,6 @@ public sealed unsafe class SegmentMapping : IDisposable
         bytes.AsSpan(0, length).CopyTo(destination);
         return length;
     }
-
-    private static long ToTimestampTicks(TimeSpan timeout) =>
-        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(timeout.TotalSeconds * Stopwatch.Frequency);
 
     private static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
 
