@@ -7,6 +7,9 @@ namespace ShmGen;
 /// <summary>Run-time choices for creating or opening a segment; every property overrides the attribute's value.</summary>
 public sealed class SegmentOptions
 {
+    /// <summary>The options used when a caller passes none.</summary>
+    internal static readonly SegmentOptions Default = new();
+
     /// <summary>The POSIX name to use instead of the attribute's (tests use unique names). Validated before any system call.</summary>
     public string? Name { get; init; }
 

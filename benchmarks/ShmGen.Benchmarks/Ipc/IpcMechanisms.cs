@@ -11,7 +11,7 @@ internal static class IpcMechanisms
     public static IReadOnlyList<IIpcMechanism> All { get; } =
     [
         new CSpinMechanism(),
-        new ShmGenSegmentMechanism(),
+        new ShmGenWaitNotifyMechanism(),
         new ShmGenQueueMechanism(),
         new MemoryMappedFileMechanism(),
         new FileMechanism(),

@@ -17,9 +17,9 @@ internal static class IpcRunner
         var measured = roundTrips ?? (quick ? 20_000 : 200_000);
         var warmup = Math.Max(2_000, measured / 10);
         var mechanisms = mechanismNames.Count == 0 ? IpcMechanisms.All : mechanismNames.Select(IpcMechanisms.Find).ToList();
-        if (sizes.Any(s => s < Message.MinimumSize || s > Mechanisms.HandOffSlot.MaxMessage))
+        if (sizes.Any(s => s < Message.MinimumSize || s > Mechanisms.WaitNotifyChannel.MaxMessage))
         {
-            Console.Error.WriteLine($"sizes must be in [{Message.MinimumSize}, {Mechanisms.HandOffSlot.MaxMessage}]");
+            Console.Error.WriteLine($"sizes must be in [{Message.MinimumSize}, {Mechanisms.WaitNotifyChannel.MaxMessage}]");
             return 2;
         }
 

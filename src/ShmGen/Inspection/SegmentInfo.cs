@@ -66,7 +66,7 @@ public sealed class SegmentInfo
     public string Name { get; }
 
     /// <summary>The file behind the name.</summary>
-    public string Path => SegmentMapping.ShmDirectory + Name;
+    public string Path => Runtime.Files.ShmFile.Directory + Name;
 
     /// <summary>What the file is.</summary>
     public SegmentStatus Status { get; }

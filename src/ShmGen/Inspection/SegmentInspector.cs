@@ -6,6 +6,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ShmGen.Native;
 using ShmGen.Runtime;
+using ShmGen.Runtime.Files;
+using ShmGen.Runtime.Locking;
 using static Tmds.Linux.LibC;
 
 namespace ShmGen.Inspection;
@@ -17,15 +19,6 @@ namespace ShmGen.Inspection;
 /// </summary>
 public static unsafe class SegmentInspector
 {
-    private const int FutexOwnerDied = 0x4000_0000;
-    private const int FutexTidMask = 0x3FFF_FFFF;
-
-    /// <summary>glibc's PTHREAD_MUTEX_NOTRECOVERABLE (INT_MAX - 1) in the owner field, as RobustLock.OwnerThreadId masks it.</summary>
-    private const int OwnerNotRecoverable = 0x7FFF_FFFE & FutexTidMask;
-
-    /// <summary>The kernel's PID_MAX_LIMIT: thread ids never exceed it, so larger owner values are glibc markers.</summary>
-    private const int MaxThreadId = 4 * 1024 * 1024;
-
     /// <summary>Every file in /dev/shm, ShmGen segment or not, ordered by name.</summary>
     /// <param name="nameFilter">Examines only the names it accepts (all when <see langword="null"/>).</param>
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
@@ -131,7 +124,7 @@ public static unsafe class SegmentInspector
         }
 
         var names = new List<string>();
-        foreach (var path in Directory.EnumerateFileSystemEntries(SegmentMapping.ShmDirectory))
+        foreach (var path in Directory.EnumerateFileSystemEntries(ShmFile.Directory))
         {
             var name = System.IO.Path.GetFileName(path);
             if (nameFilter is null || nameFilter(name))
@@ -150,7 +143,7 @@ public static unsafe class SegmentInspector
         if (name.Length == 0 || name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal)
             || Encoding.UTF8.GetByteCount(name) > 255)
         {
-            throw new ArgumentException($"'{name}' cannot name a file in {SegmentMapping.ShmDirectory}: give the segment name without the leading '/'.", nameof(name));
+            throw new ArgumentException($"'{name}' cannot name a file in {ShmFile.Directory}: give the segment name without the leading '/'.", nameof(name));
         }
     }
 
@@ -160,7 +153,7 @@ public static unsafe class SegmentInspector
     /// <summary>Opens and decodes one name; <see langword="null"/> when it does not exist.</summary>
     private static ExaminedFile? Examine(string name, bool holdExclusive)
     {
-        var path = SegmentMapping.PathBytes(name);
+        var path = ShmFile.PathBytes(name);
         int fd;
         fixed (byte* p = path)
         {
@@ -350,27 +343,24 @@ public static unsafe class SegmentInspector
         return (SegmentStatus.Ready, null);
     }
 
-    private static SegmentLockInfo ReadLock(byte* mutex)
+    /// <summary>Decodes the header's <see cref="LockBlock"/> (the one place the inspector knows the lock's format).</summary>
+    private static SegmentLockInfo ReadLock(in LockBlock block)
     {
-        // glibc's robust mutex: __lock (offset 0) holds the holder's TID plus FUTEX_OWNER_DIED once the kernel has
-        // handled a holder's death; __owner (offset 8, RobustLock.OwnerThreadId) the holder's TID, or a marker.
-        var lockWord = *(int*)mutex;
-        var owner = RobustLock.OwnerThreadId(mutex);
-        if (owner == OwnerNotRecoverable)
+        var owner = block.Word & LockOwner.IdentityMask;
+        if (owner == 0)
+        {
+            return new SegmentLockInfo(SegmentLockState.Free, 0, null);
+        }
+
+        if (owner == LockOwner.NotRecoverable)
         {
             return new SegmentLockInfo(SegmentLockState.NotRecoverable, 0, null);
         }
 
-        var holder = owner is > 0 and <= MaxThreadId ? owner : lockWord & FutexTidMask;
-        if (holder == 0)
-        {
-            return (lockWord & FutexOwnerDied) != 0
-                ? new SegmentLockInfo(SegmentLockState.Abandoned, 0, null)
-                : new SegmentLockInfo(SegmentLockState.Free, 0, null);
-        }
-
-        var process = ThreadGroupOf(holder);
-        return process is null || (lockWord & FutexOwnerDied) != 0 && (lockWord & FutexTidMask) == 0
+        // The same judgement a waiter makes before it takes the lock over (thread gone, or its id reused).
+        var holder = LockOwner.ThreadId(owner);
+        var process = LockOwner.IsGone(owner) ? null : ThreadGroupOf(holder);
+        return process is null
             ? new SegmentLockInfo(SegmentLockState.Abandoned, holder, null)
             : new SegmentLockInfo(SegmentLockState.Held, holder, process);
     }

@@ -17,18 +17,18 @@ internal static unsafe class NamedSemaphoreLock
     public static string SemaphoreName(string segmentName) => "/" + segmentName + ".lock";
 
     /// <summary>Where glibc keeps that semaphore: /dev/shm/sem.NAME.lock.</summary>
-    public static string SemaphorePath(string segmentName) => SegmentMapping.ShmDirectory + "sem." + segmentName + ".lock";
+    public static string SemaphorePath(string segmentName) => Files.ShmFile.Directory + "sem." + segmentName + ".lock";
 
     /// <summary>Creates the semaphore afresh for a segment this process just created (a leftover of an earlier life
     /// of the name is replaced), with exactly <paramref name="mode"/>.</summary>
     public static void* Create(string segmentName, ushort mode)
     {
         var name = SemaphoreName(segmentName);
-        var semaphore = Open(name, LibC.O_CREAT | LibC.O_EXCL, mode);
+        var semaphore = Open(name, Tmds.Linux.LibC.O_CREAT | Tmds.Linux.LibC.O_EXCL, mode);
         if (semaphore == null && Marshal.GetLastPInvokeError() == Errno.EEXIST)
         {
             Unlink(segmentName);
-            semaphore = Open(name, LibC.O_CREAT | LibC.O_EXCL, mode);
+            semaphore = Open(name, Tmds.Linux.LibC.O_CREAT | Tmds.Linux.LibC.O_EXCL, mode);
         }
 
         if (semaphore == null)
@@ -56,7 +56,7 @@ internal static unsafe class NamedSemaphoreLock
     public static void* Attach(string segmentName, ushort mode)
     {
         var name = SemaphoreName(segmentName);
-        var semaphore = Open(name, LibC.O_CREAT, mode);
+        var semaphore = Open(name, Tmds.Linux.LibC.O_CREAT, mode);
         if (semaphore == null)
         {
             throw SegmentErrors.FromErrno(segmentName, "sem_open(" + name + ")", Marshal.GetLastPInvokeError());
@@ -65,7 +65,8 @@ internal static unsafe class NamedSemaphoreLock
         return semaphore;
     }
 
-    public static bool Acquire(void* semaphore, TimeSpan timeout, string segmentName)
+    /// <summary>Takes the semaphore by <paramref name="deadline"/> (<see cref="Deadline.Never"/>: no limit).</summary>
+    public static bool Acquire(void* semaphore, long deadline, string segmentName)
     {
         if (LibC.sem_trywait(semaphore) == 0)
         {
@@ -78,28 +79,30 @@ internal static unsafe class NamedSemaphoreLock
             throw SegmentErrors.FromErrno(segmentName, "sem_trywait", errno);
         }
 
-        if (timeout == Timeout.InfiniteTimeSpan)
+        while (true)
         {
-            while (LibC.sem_wait(semaphore) != 0)
+            var remaining = Deadline.Remaining(deadline);
+            if (remaining == TimeSpan.Zero)
             {
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR)
-                {
-                    throw SegmentErrors.FromErrno(segmentName, "sem_wait", errno);
-                }
+                return false;
             }
 
-            return true;
-        }
+            int result;
+            if (remaining == Timeout.InfiniteTimeSpan)
+            {
+                result = LibC.sem_wait(semaphore);
+            }
+            else
+            {
+                var absolute = LibC.MonotonicDeadline(remaining);
+                result = LibC.sem_clockwait(semaphore, LibC.CLOCK_MONOTONIC, &absolute);
+            }
 
-        if (timeout <= TimeSpan.Zero)
-        {
-            return false;
-        }
+            if (result == 0)
+            {
+                return true;
+            }
 
-        var deadline = LibC.MonotonicDeadline(timeout);
-        while (LibC.sem_clockwait(semaphore, LibC.CLOCK_MONOTONIC, &deadline) != 0)
-        {
             errno = Marshal.GetLastPInvokeError();
             if (errno == Errno.ETIMEDOUT)
             {
@@ -108,11 +111,9 @@ internal static unsafe class NamedSemaphoreLock
 
             if (errno != Errno.EINTR)
             {
-                throw SegmentErrors.FromErrno(segmentName, "sem_clockwait", errno);
+                throw SegmentErrors.FromErrno(segmentName, remaining == Timeout.InfiniteTimeSpan ? "sem_wait" : "sem_clockwait", errno);
             }
         }
-
-        return true;
     }
 
     public static void Release(void* semaphore, string segmentName)

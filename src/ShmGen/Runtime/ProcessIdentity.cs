@@ -29,6 +29,41 @@ internal static class ProcessIdentity
         return startTime == 0 || stat.StartTime == startTime;
     }
 
+    /// <summary>
+    /// Whether the process or thread <paramref name="id"/> is gone, judged from a claim that recorded its id and the low
+    /// bits of its start time (<paramref name="stamp"/>, masked by <paramref name="stampMask"/>): no such id, a zombie
+    /// (killed, not yet reaped: it can never touch shared memory again), or an id now held by a task with another start
+    /// time. A zero stamp means the claimer could not read its own start time: then only the id is checked. Works for
+    /// thread ids too (/proc/TID/stat and kill(TID, 0) answer for any thread).
+    /// </summary>
+    public static bool IsGone(int id, uint stamp, uint stampMask)
+    {
+        if (id <= 0)
+        {
+            return true;
+        }
+
+        if (Tmds.Linux.LibC.kill(id, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.ESRCH)
+        {
+            return true;
+        }
+
+        var stat = ReadStat(id);
+        if (stat is null)
+        {
+            // Vanished between kill and the read, or /proc is not readable: trust kill, which said it exists.
+            return Tmds.Linux.LibC.kill(id, 0) != 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.ESRCH;
+        }
+
+        var (state, startTime) = stat.Value;
+        if (IsDead(state))
+        {
+            return true;
+        }
+
+        return stamp != 0 && startTime is { } ticks && (uint)(ticks & stampMask) != stamp;
+    }
+
     /// <summary>Whether a /proc state letter means the process has exited (zombie or dead).</summary>
     public static bool IsDead(char state) => state is 'Z' or 'X' or 'x';
 

@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
-using ShmGen.Native;
 
 namespace ShmGen.Runtime;
 
@@ -38,36 +36,8 @@ internal static class QueueClaim
     /// Whether the process that made <paramref name="owner"/> is gone: no such pid, a zombie (killed, not yet reaped),
     /// or a pid now held by a process with another start time. Reads /proc; only waiters call it.
     /// </summary>
-    public static bool IsGone(uint owner)
-    {
-        var pid = ProcessId(owner);
-        if (pid == 0)
-        {
-            return false;
-        }
-
-        if (Tmds.Linux.LibC.kill(pid, 0) != 0 && Marshal.GetLastPInvokeError() == Errno.ESRCH)
-        {
-            return true;
-        }
-
-        var stat = ProcessIdentity.ReadStat(pid);
-        if (stat is null)
-        {
-            // Vanished between kill and the read, or /proc is not readable: trust kill, which said it exists.
-            return Tmds.Linux.LibC.kill(pid, 0) != 0 && Marshal.GetLastPInvokeError() == Errno.ESRCH;
-        }
-
-        var (state, startTime) = stat.Value;
-        if (ProcessIdentity.IsDead(state))
-        {
-            return true;
-        }
-
-        // A zero stamp means the claimer could not read its own start time: then only the pid can be checked.
-        var stamp = owner >> PidBits;
-        return stamp != 0 && startTime is { } ticks && (uint)(ticks & StampMask) != stamp;
-    }
+    public static bool IsGone(uint owner) =>
+        ProcessId(owner) != 0 && ProcessIdentity.IsGone(ProcessId(owner), owner >> PidBits, StampMask);
 
     private static uint Make(int pid, ulong startTime) => ((uint)pid & PidMask) | ((uint)(startTime & StampMask) << PidBits);
 }

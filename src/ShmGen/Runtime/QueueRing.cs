@@ -55,8 +55,12 @@ public sealed unsafe class QueueRing<T> : IDisposable
     private readonly uint _capacity;
     private readonly nint _stride;
     private readonly nint _itemOffset;
-    private QueueControl* _control;
-    private byte* _slots;
+    private readonly QueueControl* _control;
+    private readonly byte* _slots;
+
+    // An attempt that keeps losing races (or meets words a peer keeps rewriting) gives up after this many rounds, so the
+    // caller's deadline is checked: no loop over shared state runs unbounded.
+    private const int MaxAttemptRounds = 1024;
 
     private QueueRing(SegmentMapping mapping, QueueDefinition definition)
     {
@@ -93,11 +97,19 @@ public sealed unsafe class QueueRing<T> : IDisposable
     {
         get
         {
-            var control = Control;
-            var dequeue = Volatile.Read(ref control->DequeuePosition);
-            var enqueue = Volatile.Read(ref control->EnqueuePosition);
-            var count = (int)(enqueue - dequeue);
-            return count < 0 ? 0 : Math.Min(count, (int)_capacity);
+            _mapping.AddReference();
+            try
+            {
+                var control = Control;
+                var dequeue = Volatile.Read(ref control->DequeuePosition);
+                var enqueue = Volatile.Read(ref control->EnqueuePosition);
+                var count = (int)(enqueue - dequeue);
+                return count < 0 ? 0 : Math.Min(count, (int)_capacity);
+            }
+            finally
+            {
+                _mapping.ReleaseReference();
+            }
         }
     }
 
@@ -142,9 +154,17 @@ public sealed unsafe class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enqueue(in T item)
     {
-        if (!TryEnqueueOnce(in item, out _, out _))
+        _mapping.AddReference();
+        try
         {
-            EnqueueWaiting(in item, Timeout.InfiniteTimeSpan, default);
+            if (!TryEnqueueOnce(in item, out _, out _))
+            {
+                EnqueueWaiting(in item, Timeout.InfiniteTimeSpan, default);
+            }
+        }
+        finally
+        {
+            _mapping.ReleaseReference();
         }
     }
 
@@ -170,9 +190,17 @@ public sealed unsafe class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryEnqueue(in T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ValidateTimeout(timeout);
+        Deadline.Validate(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        return TryEnqueueOnce(in item, out _, out _) || EnqueueWaiting(in item, timeout, cancellationToken);
+        _mapping.AddReference();
+        try
+        {
+            return TryEnqueueOnce(in item, out _, out _) || EnqueueWaiting(in item, timeout, cancellationToken);
+        }
+        finally
+        {
+            _mapping.ReleaseReference();
+        }
     }
 
     /// <summary>Removes the oldest item, waiting while the queue is empty.</summary>
@@ -180,12 +208,20 @@ public sealed unsafe class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Dequeue()
     {
-        if (!TryDequeueOnce(out var item, out _, out _))
+        _mapping.AddReference();
+        try
         {
-            DequeueWaiting(out item, Timeout.InfiniteTimeSpan, default);
-        }
+            if (!TryDequeueOnce(out var item, out _, out _))
+            {
+                DequeueWaiting(out item, Timeout.InfiniteTimeSpan, default);
+            }
 
-        return item;
+            return item;
+        }
+        finally
+        {
+            _mapping.ReleaseReference();
+        }
     }
 
     /// <summary>Removes the oldest item, waiting while the queue is empty, until <paramref name="cancellationToken"/> is cancelled.</summary>
@@ -213,35 +249,59 @@ public sealed unsafe class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryDequeue(out T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ValidateTimeout(timeout);
+        Deadline.Validate(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        return TryDequeueOnce(out item, out _, out _) || DequeueWaiting(out item, timeout, cancellationToken);
+        _mapping.AddReference();
+        try
+        {
+            return TryDequeueOnce(out item, out _, out _) || DequeueWaiting(out item, timeout, cancellationToken);
+        }
+        finally
+        {
+            _mapping.ReleaseReference();
+        }
     }
 
     /// <summary>Removes the name; every mapping stays valid until disposed.</summary>
     public void Unlink() => _mapping.Unlink();
 
-    /// <summary>Unmaps the queue. Idempotent; never unlinks. Must not race with calls on other threads.</summary>
+    /// <summary>
+    /// Unmaps the queue once no call on another thread uses it: calls that start afterwards throw
+    /// <see cref="ObjectDisposedException"/>, and this process's blocked calls are woken to throw it too. Idempotent;
+    /// never unlinks.
+    /// </summary>
     public void Dispose()
     {
-        _control = null;
-        _slots = null;
-        _mapping.Dispose();
+        if (_mapping.IsDisposeRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            _mapping.AddReference();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            _mapping.Dispose();
+            InterruptWaiters();
+        }
+        finally
+        {
+            _mapping.ReleaseReference();
+        }
     }
 
+    /// <summary>The control block; every caller holds a reference on the mapping.</summary>
     private QueueControl* Control
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get
-        {
-            var control = _control;
-            if (control == null)
-            {
-                ThrowDisposed();
-            }
-
-            return control;
-        }
+        get => _control;
     }
 
     /// <summary>One non-blocking attempt. On failure, reports the slot that stopped it (full, or claimed by a producer
@@ -251,8 +311,15 @@ public sealed unsafe class QueueRing<T> : IDisposable
     {
         var control = Control;
         var slots = _slots;
-        while (true)
+        for (var round = 0; ; round++)
         {
+            if (round == MaxAttemptRounds)
+            {
+                blockedPosition = Volatile.Read(ref control->EnqueuePosition);
+                blockedState = 0;
+                return false;
+            }
+
             var position = Volatile.Read(ref control->EnqueuePosition);
             var index = position & _mask;
             var slot = slots + (index * _stride);
@@ -322,8 +389,16 @@ public sealed unsafe class QueueRing<T> : IDisposable
     {
         var control = Control;
         var slots = _slots;
-        while (true)
+        for (var round = 0; ; round++)
         {
+            if (round == MaxAttemptRounds)
+            {
+                blockedPosition = Volatile.Read(ref control->DequeuePosition);
+                blockedState = 0;
+                item = default;
+                return false;
+            }
+
             var position = Volatile.Read(ref control->DequeuePosition);
             var index = position & _mask;
             var slot = slots + (index * _stride);
@@ -491,14 +566,6 @@ public sealed unsafe class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Pack(uint sequence, uint index, uint owner) => ((ulong)owner << 32) | unchecked(sequence - index);
 
-    private static void ValidateTimeout(TimeSpan timeout)
-    {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be non-negative or Timeout.InfiniteTimeSpan.");
-        }
-    }
-
     private static void Verify(QueueDefinition definition)
     {
         if (sizeof(T) != definition.ItemSize)
@@ -558,19 +625,12 @@ public sealed unsafe class QueueRing<T> : IDisposable
         return new QueueRing<T>(mapping, definition);
     }
 
-    [DoesNotReturn]
-    private void ThrowDisposed() =>
-        throw new ObjectDisposedException(_definition.Segment.TypeName + "Queue", $"Queue '/{_mapping.Name}' was disposed; its mapping is gone.");
-
     private void InterruptWaiters()
     {
         // Runs on the cancelling thread; the wait that registered it unregisters (and so waits for this) before returning.
-        var control = _control;
-        if (control != null)
-        {
-            QueueSignal.Interrupt(ref control->NotEmpty);
-            QueueSignal.Interrupt(ref control->NotFull);
-        }
+        // The caller holds a reference on the mapping (a registered wait, or Dispose).
+        QueueSignal.Interrupt(ref _control->NotEmpty);
+        QueueSignal.Interrupt(ref _control->NotFull);
     }
 
     /// <summary>The state of one blocking call: spin, then park in bounded sleeps, checking deadline, token and claimers.</summary>
@@ -624,6 +684,7 @@ public sealed unsafe class QueueRing<T> : IDisposable
         public bool Pause(ref int word, int armed, uint claimer)
         {
             _cancellationToken.ThrowIfCancellationRequested();
+            _ring._mapping.ThrowIfDisposeRequested();
             var now = Stopwatch.GetTimestamp();
             if (now >= _deadline)
             {

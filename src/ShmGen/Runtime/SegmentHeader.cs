@@ -15,7 +15,9 @@ internal unsafe struct SegmentHeader
     /// <summary>"SHMGEN" then 0x00, 0x01, read as a little-endian ulong.</summary>
     public const ulong ExpectedMagic = 0x0100_4E45_474D_4853UL;
 
-    public const uint CurrentVersion = 1;
+    /// <summary>Version 2: ShmGen's own futex lock (<see cref="Locking.LockBlock"/>) replaced glibc's robust mutex, whose
+    /// robust-list links let a peer make the holder write at addresses of the peer's choosing.</summary>
+    public const uint CurrentVersion = 2;
 
     public const int DescriptionCapacity = Size - DescriptionOffset;
     public const int TypeNameCapacity = 120;
@@ -38,8 +40,8 @@ internal unsafe struct SegmentHeader
     /// identifies a process even after its pid is reused.</summary>
     [FieldOffset(56)] public ulong CreatorStartTime;
 
-    /// <summary>The robust, process-shared pthread mutex (64-byte slot, cache-line aligned).</summary>
-    [FieldOffset(64)] public fixed byte Lock[64];
+    /// <summary>The lock, the snapshot sequence and the condition word, on their own cache line.</summary>
+    [FieldOffset(64)] public Locking.LockBlock Lock;
 
     [FieldOffset(128)] public uint DescriptionLength;
     [FieldOffset(132)] public uint TypeNameLength;

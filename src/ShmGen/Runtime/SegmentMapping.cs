@@ -1,15 +1,12 @@
 using System;
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.IO;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Threading;
 using ShmGen.Layout;
 using ShmGen.Native;
-using static Tmds.Linux.LibC;
+using ShmGen.Runtime.Files;
+using ShmGen.Runtime.Locking;
 
 namespace ShmGen.Runtime;
 
@@ -25,44 +22,44 @@ public delegate void LockRepair<T>(ref T data)
 internal unsafe delegate void PayloadInitializer(byte* payload);
 
 /// <summary>
-/// One mapping of a Standard segment: creation (O_CREAT|O_EXCL, fchmod, posix_fallocate, header, publish), attach
-/// (permission, size and header validation before anything is trusted), the robust lock, unlink and unmap. Every
-/// generated segment and queue type delegates here, so this machinery exists, and is tested, once.
-/// Infrastructure for generated code.
+/// One mapping of a segment, and its owner: the payload, the lock, and a reference count that decides when the memory
+/// is unmapped. Every call that touches the mapping holds a reference while it runs, and so does every live Guard (a
+/// successful Lock keeps its reference until the Guard's Dispose), so <see cref="Dispose"/> on one thread never unmaps
+/// under another: calls that start after it throw <see cref="ObjectDisposedException"/>, and the memory goes when the
+/// last running call or held Guard is done. Creation, attach and reclaim live in <see cref="SegmentCreation"/>,
+/// <see cref="SegmentAttach"/> and <see cref="StaleSegments"/>. Infrastructure for generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class SegmentMapping : IDisposable
 {
-    /// <summary>Where Linux mounts the tmpfs behind POSIX shared memory (glibc's shm_open opens files here).</summary>
-    internal const string ShmDirectory = "/dev/shm/";
-
-    private const int MaxOpenRetryDelayMs = 10;
+    private const int DisposedBit = 1;
+    private const int OneReference = 2;
 
     private readonly SegmentDefinition _definition;
-    private readonly ulong _device;
-    private readonly ulong _inode;
-    private byte* _base;
+    private readonly FileId _file;
     private readonly nuint _length;
-    private readonly int _payloadOffset;
+    private readonly byte* _payload;
+    private readonly SegmentLock _lock;
+    private readonly HeaderLock? _headerLock;
+    private readonly Func<bool> _isDisposeRequested;
+    private nint _base;
 
-    /// <summary>The Raw format's named semaphore; null for Standard segments, whose lock is in the header.</summary>
-    private void* _semaphore;
-    private int _semaphoreHolder;
-    private bool _lockHeld;
-    private bool _disposeRequested;
+    // (references << 1) | disposed. The handle itself owns one reference, which Dispose gives up.
+    private int _references = OneReference;
 
-    private SegmentMapping(SegmentDefinition definition, string name, byte* mapping, nuint length, ulong device, ulong inode, bool isCreator, TimeSpan lockTimeout, void* semaphore)
+    internal SegmentMapping(SegmentDefinition definition, string name, byte* mapping, nuint length, FileId file, bool isCreator, TimeSpan lockTimeout, SegmentLock segmentLock)
     {
         _definition = definition;
         Name = name;
-        _base = mapping;
+        _base = (nint)mapping;
         _length = length;
-        _semaphore = semaphore;
-        _payloadOffset = definition.Format == SegmentFormat.Raw ? 0 : SegmentHeader.Size;
-        _device = device;
-        _inode = inode;
+        _payload = mapping + (definition.Format == SegmentFormat.Raw ? 0 : SegmentHeader.Size);
+        _file = file;
+        _lock = segmentLock;
+        _headerLock = segmentLock as HeaderLock;
         IsCreator = isCreator;
         DefaultLockTimeout = lockTimeout;
+        _isDisposeRequested = () => IsDisposeRequested;
     }
 
     /// <summary>The POSIX name, without the leading '/'.</summary>
@@ -74,17 +71,33 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// <summary>The timeout <c>Lock()</c> uses without an argument (<see cref="SegmentOptions.LockTimeout"/>).</summary>
     public TimeSpan DefaultLockTimeout { get; }
 
-    /// <summary>The start of the payload. Valid until <see cref="Dispose"/>.</summary>
-    public byte* Payload
+    /// <summary>The file this mapping maps.</summary>
+    internal FileId File => _file;
+
+    /// <summary>The definition the segment was opened with.</summary>
+    internal SegmentDefinition Definition => _definition;
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposeRequested => (Volatile.Read(ref _references) & DisposedBit) != 0;
+
+    /// <summary>The start of the payload, for code that holds a reference (<see cref="AddReference"/>) while it uses it.</summary>
+    internal byte* Payload
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Mapped + _payloadOffset;
+        get
+        {
+            ThrowIfDisposeRequested();
+            return _payload;
+        }
     }
 
-    /// <summary>The payload as a typed reference (no copy). Valid until <see cref="Dispose"/>.</summary>
+    /// <summary>The payload as a typed reference (no copy), without the lock. Valid until <see cref="Dispose"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref T GetPayload<T>()
-        where T : unmanaged => ref Unsafe.AsRef<T>(Payload);
+        where T : unmanaged
+    {
+        ThrowIfDisposeRequested();
+        return ref Unsafe.AsRef<T>(_payload);
+    }
 
     /// <summary>Creates a new segment; fails with <see cref="SegmentAlreadyExistsException"/> if the name exists.</summary>
     public static SegmentMapping Create<T>(SegmentDefinition definition, SegmentOptions? options)
@@ -94,14 +107,11 @@ public sealed unsafe class SegmentMapping : IDisposable
         return Create(definition, options, initializePayload: null);
     }
 
-    /// <summary>
-    /// Creates a new segment whose payload size the caller verified; <paramref name="initializePayload"/> runs on the
-    /// zero-filled payload before the header is published, so no opener sees it half initialized.
-    /// </summary>
+    /// <summary>Creates a new segment whose payload size the caller verified (see <see cref="SegmentCreation"/>).</summary>
     internal static SegmentMapping Create(SegmentDefinition definition, SegmentOptions? options, PayloadInitializer? initializePayload)
     {
-        var name = ResolveName(definition, options);
-        return CreateCore(definition, name, options ?? DefaultOptions, initializePayload);
+        var name = SegmentNames.Resolve(definition, options);
+        return SegmentCreation.Create(definition, name, options ?? SegmentOptions.Default, initializePayload);
     }
 
     /// <summary>Attaches to an existing segment, validating permissions, size and header first.</summary>
@@ -115,10 +125,10 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// <summary>Attaches to an existing segment whose payload size the caller verified.</summary>
     internal static SegmentMapping Open(SegmentDefinition definition, SegmentOptions? options)
     {
-        var name = ResolveName(definition, options);
+        var name = SegmentNames.Resolve(definition, options);
         try
         {
-            return OpenCore(definition, name, options ?? DefaultOptions);
+            return SegmentAttach.Open(definition, name, options ?? SegmentOptions.Default);
         }
         catch (StaleSegmentException stale)
         {
@@ -127,8 +137,8 @@ public sealed unsafe class SegmentMapping : IDisposable
     }
 
     /// <summary>
-    /// Creates the segment or attaches to it; between processes exactly one wins the creation. A leftover whose creator
-    /// provably died before finishing initialization is removed and recreated; a live or initialized segment never is.
+    /// Creates the segment or attaches to it; between processes exactly one wins the creation. A leftover that provably
+    /// is a dead ShmGen creator's is removed and recreated; nothing else ever is.
     /// </summary>
     public static SegmentMapping OpenOrCreate<T>(SegmentDefinition definition, SegmentOptions? options)
         where T : unmanaged
@@ -137,17 +147,17 @@ public sealed unsafe class SegmentMapping : IDisposable
         return OpenOrCreate(definition, options, initializePayload: null);
     }
 
-    /// <summary>OpenOrCreate for a payload whose size the caller verified, initialized as in <see cref="Create(SegmentDefinition, SegmentOptions?, PayloadInitializer?)"/>.</summary>
+    /// <summary>OpenOrCreate for a payload whose size the caller verified, initialized as by <see cref="Create(SegmentDefinition, SegmentOptions?, PayloadInitializer?)"/>.</summary>
     internal static SegmentMapping OpenOrCreate(SegmentDefinition definition, SegmentOptions? options, PayloadInitializer? initializePayload)
     {
-        var name = ResolveName(definition, options);
-        options ??= DefaultOptions;
-        var deadline = Deadline.After(options.OpenTimeout);
+        var name = SegmentNames.Resolve(definition, options);
+        options ??= SegmentOptions.Default;
+        var deadline = Deadline.After(options.OpenTimeout, "options.OpenTimeout");
         while (true)
         {
             try
             {
-                return CreateCore(definition, name, options, initializePayload);
+                return SegmentCreation.Create(definition, name, options, initializePayload);
             }
             catch (SegmentAlreadyExistsException)
             {
@@ -155,16 +165,16 @@ public sealed unsafe class SegmentMapping : IDisposable
 
             try
             {
-                return OpenCore(definition, name, options);
+                return SegmentAttach.Open(definition, name, options);
             }
-            catch (SegmentNotFoundException) when (Stopwatch.GetTimestamp() < deadline)
+            catch (SegmentNotFoundException) when (!Deadline.HasPassed(deadline))
             {
                 // Unlinked between our O_EXCL and our open: try creating again.
             }
             catch (StaleSegmentException stale)
             {
-                ReclaimStale(name, stale.Device, stale.Inode);
-                if (Stopwatch.GetTimestamp() >= deadline)
+                StaleSegments.Reclaim(name, stale.File);
+                if (Deadline.HasPassed(deadline))
                 {
                     throw stale.Public;
                 }
@@ -175,18 +185,18 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// <summary>Removes the name if it exists; <see langword="false"/> when there was nothing to remove.</summary>
     public static bool TryUnlink(SegmentDefinition definition, SegmentOptions? options)
     {
-        var name = ResolveName(definition, options);
+        var name = SegmentNames.Resolve(definition, options);
         if (definition.Format == SegmentFormat.Raw)
         {
             NamedSemaphoreLock.Unlink(name);
         }
 
-        if (UnlinkPath(name))
+        if (ShmFile.UnlinkName(name))
         {
             return true;
         }
 
-        var errno = Marshal.GetLastPInvokeError();
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
         if (errno == Errno.ENOENT)
         {
             return false;
@@ -201,576 +211,313 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// </summary>
     public void Unlink()
     {
-        var path = PathBytes(Name);
-        Tmds.Linux.stat current;
-        fixed (byte* p = path)
+        if (ShmFile.UnlinkIfSame(Name, _file) && _definition.Format == SegmentFormat.Raw)
         {
-            if (lstat(p, &current) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Errno.ENOENT)
-                {
-                    return;
-                }
-
-                throw SegmentErrors.FromErrno(Name, "stat", errno);
-            }
-
-            if ((ulong)current.st_dev != _device || (ulong)current.st_ino != _inode)
-            {
-                return;
-            }
-
-            if (unlink(p) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.ENOENT)
-                {
-                    throw SegmentErrors.FromErrno(Name, "shm_unlink", errno);
-                }
-            }
-
-            if (_definition.Format == SegmentFormat.Raw)
-            {
-                NamedSemaphoreLock.Unlink(Name);
-            }
+            NamedSemaphoreLock.Unlink(Name);
         }
     }
 
-    /// <summary>Takes the lock within <paramref name="timeout"/>, running <paramref name="repair"/> first if the
-    /// previous holder died; <see langword="false"/> when the time ran out.</summary>
+    /// <summary>
+    /// Takes the lock, throwing <see cref="TimeoutException"/> when <paramref name="timeout"/> runs out, and returns the
+    /// payload. On success the caller owns one reference until <see cref="ReleaseLock"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryLock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
+    public ref T Lock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
         where T : unmanaged
     {
-        if (_semaphore != null)
+        ValidateTimeout(timeout);
+        AddReference();
+        if (_headerLock is { } header && header.TryAcquireFast())
         {
             abandoned = false;
-            return TryLockSemaphore(timeout);
+            return ref Unsafe.AsRef<T>(_payload);
         }
 
-        var acquisition = RobustLock.Acquire(LockPointer, timeout, Name);
-        if (acquisition == LockAcquisition.Acquired)
-        {
-            _lockHeld = true;
-            abandoned = false;
-            return true;
-        }
-
-        abandoned = acquisition == LockAcquisition.AcquiredAbandoned;
-        if (!abandoned)
-        {
-            return false;
-        }
-
-        _lockHeld = true;
-        RecoverAbandoned(repair);
-        return true;
-    }
-
-    /// <summary>Takes the lock, throwing <see cref="TimeoutException"/> when <paramref name="timeout"/> runs out.</summary>
-    public void Lock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
-        where T : unmanaged
-    {
-        if (!TryLock(timeout, repair, out abandoned))
+        if (!LockContended(timeout, repair, out abandoned))
         {
             throw new TimeoutException(
-                $"Timed out after {timeout} waiting for the lock of shared memory segment '/{Name}'" +
-                OwnerSuffix() + ".");
+                $"Timed out after {timeout} waiting for the lock of shared memory segment '/{Name}'" + _lock.DescribeHolder() + ".");
         }
+
+        return ref Unsafe.AsRef<T>(_payload);
     }
 
-    /// <summary>Releases the lock taken by <see cref="TryLock{T}"/> (called by the generated Guard's Dispose).</summary>
-    public void ReleaseLock()
-    {
-        // Not LockPointer: a Dispose inside the guard's scope is deferred, and the mapping is still there.
-        var mapping = _base;
-        if (mapping == null)
-        {
-            ThrowDisposed();
-        }
-
-        if (_semaphore != null)
-        {
-            if (_semaphoreHolder != Environment.CurrentManagedThreadId)
-            {
-                throw SegmentErrors.NotLockHolder(Name);
-            }
-
-            _semaphoreHolder = 0;
-            NamedSemaphoreLock.Release(_semaphore, Name);
-        }
-        else
-        {
-            RobustLock.Release(((SegmentHeader*)mapping)->Lock, Name);
-        }
-
-        _lockHeld = false;
-        if (_disposeRequested)
-        {
-            Unmap();
-        }
-    }
-
-    /// <summary>Unmaps the segment (deferred until the lock is released if this mapping holds it). Idempotent; never
-    /// unlinks.</summary>
-    public void Dispose()
-    {
-        _disposeRequested = true;
-        if (!_lockHeld)
-        {
-            Unmap();
-        }
-    }
-
-    /// <summary>The start of the mapping, or ObjectDisposedException once Dispose was asked for.</summary>
-    private byte* Mapped
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get
-        {
-            var mapping = _base;
-            if (mapping == null || _disposeRequested)
-            {
-                ThrowDisposed();
-            }
-
-            return mapping;
-        }
-    }
-
-    private void* LockPointer
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => ((SegmentHeader*)Mapped)->Lock;
-    }
-
-    private bool TryLockSemaphore(TimeSpan timeout)
-    {
-        _ = Mapped; // throws once disposed
-
-        // A semaphore has no owner, so relocking on the holding thread would wait forever: refuse it here.
-        if (_lockHeld && _semaphoreHolder == Environment.CurrentManagedThreadId)
-        {
-            throw SegmentErrors.LockRecursion(Name);
-        }
-
-        if (!NamedSemaphoreLock.Acquire(_semaphore, timeout, Name))
-        {
-            return false;
-        }
-
-        _semaphoreHolder = Environment.CurrentManagedThreadId;
-        _lockHeld = true;
-        return true;
-    }
-
-    private void RecoverAbandoned<T>(LockRepair<T>? repair)
+    /// <summary>
+    /// Tries to take the lock within <paramref name="timeout"/>; returns the payload when <paramref name="acquired"/>
+    /// (the caller then owns one reference until <see cref="ReleaseLock"/>), a null reference otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref T TryLock<T>(TimeSpan timeout, LockRepair<T>? repair, out bool acquired, out bool abandoned)
         where T : unmanaged
     {
+        ValidateTimeout(timeout);
+        AddReference();
+        if (_headerLock is { } header && header.TryAcquireFast())
+        {
+            acquired = true;
+            abandoned = false;
+            return ref Unsafe.AsRef<T>(_payload);
+        }
+
+        acquired = LockContended(timeout, repair, out abandoned);
+        return ref acquired ? ref Unsafe.AsRef<T>(_payload) : ref Unsafe.NullRef<T>();
+    }
+
+    /// <summary>Releases the lock taken by <see cref="Lock{T}"/> or <see cref="TryLock{T}"/>, and its reference
+    /// (called once by the generated Guard's Dispose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReleaseLock()
+    {
         try
         {
-            repair?.Invoke(ref GetPayload<T>());
-        }
-        catch
-        {
-            // POSIX: unlocking without pthread_mutex_consistent marks the lock not recoverable, so no process ever
-            // sees the unrepaired state as consistent.
-            _lockHeld = false;
-            LibC.pthread_mutex_unlock(LockPointer);
-            throw;
-        }
-
-        RobustLock.MarkConsistent(LockPointer, Name);
-    }
-
-    private string OwnerSuffix()
-    {
-        if (_semaphore != null)
-        {
-            return $" (the named semaphore {NamedSemaphoreLock.SemaphoreName(Name)}; a holder that died leaves it taken)";
-        }
-
-        var owner = RobustLock.OwnerThreadId(LockPointer);
-        return owner == 0 ? string.Empty : $" (held by thread {owner})";
-    }
-
-    private void Unmap()
-    {
-        var mapping = _base;
-        if (mapping != null)
-        {
-            _base = null;
-            munmap(mapping, (Tmds.Linux.size_t)(ulong)_length);
-            if (_semaphore != null)
+            if (_headerLock is { } header)
             {
-                NamedSemaphoreLock.Close(_semaphore);
-                _semaphore = null;
-            }
-        }
-    }
-
-    private static readonly SegmentOptions DefaultOptions = new();
-
-    private static string ResolveName(SegmentDefinition definition, SegmentOptions? options)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new PlatformNotSupportedException(
-                "ShmGen maps POSIX shared memory through /dev/shm and glibc's robust process-shared mutexes; it runs on Linux only.");
-        }
-
-        var name = options?.Name ?? definition.DefaultName;
-        var error = SegmentNameRules.GetError(name);
-        if (error is not null)
-        {
-            throw new ArgumentException($"Invalid shared memory segment name '{name}': {error}.", nameof(options));
-        }
-
-        return name;
-    }
-
-    private static SegmentMapping CreateCore(SegmentDefinition definition, string name, SegmentOptions options, PayloadInitializer? initializePayload)
-    {
-        var mode = (ushort)(options.Mode ?? definition.Mode);
-        var path = PathBytes(name);
-        int fd;
-        fixed (byte* p = path)
-        {
-            // Owner-only until fchmod applies the exact mode: the umask never widens or narrows it.
-            fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (ushort)(mode & 0x180));
-        }
-
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw errno == Errno.EEXIST
-                ? new SegmentAlreadyExistsException(name, $"Shared memory segment '/{name}' already exists; Create requires a new name (use Open or OpenOrCreate to attach).", errno)
-                : SegmentErrors.FromErrno(name, "shm_open(O_CREAT|O_EXCL)", errno);
-        }
-
-        byte* mapping = null;
-        var raw = definition.Format == SegmentFormat.Raw;
-        var total = raw ? (nuint)definition.PayloadSize : (nuint)SegmentValidation.TotalSize(definition.PayloadSize);
-        void* semaphore = null;
-        try
-        {
-            // Exclusive until the header is published: openers wait for their LOCK_SH, and one that gets it while the
-            // state word still says "initializing" knows this process died.
-            CheckCall(LibC.flock(fd, LibC.LOCK_EX), name, "flock");
-            CheckCall(fchmod(fd, mode), name, "fchmod");
-            var reserved = posix_fallocate(fd, 0, (long)total);
-            if (reserved != 0)
-            {
-                throw SegmentErrors.FromErrno(name, "posix_fallocate", reserved);
-            }
-
-            mapping = Map(fd, total, name);
-            Tmds.Linux.stat st;
-            CheckCall(fstat(fd, &st), name, "fstat");
-            if (raw)
-            {
-                // Raw: the payload alone, zeroed by posix_fallocate; the lock is the named semaphore.
-                semaphore = NamedSemaphoreLock.Create(name, mode);
+                header.Release();
             }
             else
             {
-                InitializeHeader((SegmentHeader*)mapping, definition, total, name, initializePayload);
+                _lock.Release();
             }
-
-            // Downgrade to the shared lock every user holds: flock belongs to the open file description, which the
-            // mapping keeps alive after close(fd), so the kernel drops it only when this process unmaps or dies.
-            // LOCK_EX succeeding therefore proves that no process maps the segment (what gc and reclaim rely on).
-            CheckCall(LibC.flock(fd, LibC.LOCK_SH), name, "flock");
-            close(fd);
-            return new SegmentMapping(definition, name, mapping, total, (ulong)st.st_dev, (ulong)st.st_ino, isCreator: true, options.LockTimeout, semaphore);
         }
-        catch
+        finally
         {
-            if (mapping != null)
-            {
-                munmap(mapping, (Tmds.Linux.size_t)(ulong)total);
-            }
-
-            if (semaphore != null)
-            {
-                NamedSemaphoreLock.Close(semaphore);
-                NamedSemaphoreLock.Unlink(name);
-            }
-
-            // The name is ours (we created it and hold LOCK_EX), so removing it cannot touch anyone else's segment.
-            UnlinkPath(name);
-            close(fd);
-            throw;
+            ReleaseReference();
         }
     }
 
-    private static void InitializeHeader(SegmentHeader* header, SegmentDefinition definition, nuint total, string name, PayloadInitializer? initializePayload)
+    /// <summary>
+    /// <c>Guard.Wait</c>: with the lock held, releases it, waits for <see cref="Notify"/>/<see cref="NotifyAll"/> or the
+    /// timeout, and re-acquires it before returning (<see langword="false"/>: re-acquired after the timeout ran out). If
+    /// it throws, the lock is not held and the Guard's reference is released.
+    /// </summary>
+    public bool Wait<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
+        where T : unmanaged
     {
-        header->Magic = SegmentHeader.ExpectedMagic;
-        header->Version = SegmentHeader.CurrentVersion;
-        header->Fingerprint = definition.LayoutFingerprint;
-        header->PayloadOffset = SegmentHeader.Size;
-        header->PayloadSize = (ulong)definition.PayloadSize;
-        header->TotalSize = total;
-        header->CreatorPid = Environment.ProcessId;
-        header->CreatorStartTime = ProcessIdentity.CurrentStartTime;
-        header->Kind = (uint)definition.Kind;
-        header->TypeNameLength = (uint)WriteBounded(definition.TypeName, new Span<byte>(header->TypeName, SegmentHeader.TypeNameCapacity));
-        header->DescriptionLength = (uint)WriteBounded(definition.LayoutDescription, new Span<byte>(header->Description, SegmentHeader.DescriptionCapacity));
-        RobustLock.Initialize(header->Lock, name);
-        initializePayload?.Invoke((byte*)header + SegmentHeader.Size);
-
-        // Release store: an opener that reads Ready also sees every write above.
-        Volatile.Write(ref header->State, SegmentState.Ready);
-    }
-
-    private static SegmentMapping OpenCore(SegmentDefinition definition, string name, SegmentOptions options)
-    {
-        var expectedMode = (ushort)(options.Mode ?? definition.Mode);
-        var deadline = Deadline.After(options.OpenTimeout);
-        var path = PathBytes(name);
-        var delayMs = 1;
-        while (true)
-        {
-            int fd;
-            fixed (byte* p = path)
-            {
-                fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
-            }
-
-            if (fd < 0)
-            {
-                throw SegmentErrors.FromErrno(name, "shm_open", Marshal.GetLastPInvokeError());
-            }
-
-            try
-            {
-                var st = StatChecked(fd, name, expectedMode);
-                if (LibC.flock(fd, LibC.LOCK_SH | LibC.LOCK_NB) != 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno != Errno.EWOULDBLOCK)
-                    {
-                        throw SegmentErrors.FromErrno(name, "flock", errno);
-                    }
-
-                    // The creator holds LOCK_EX: it is alive and still initializing.
-                    if (Stopwatch.GetTimestamp() >= deadline)
-                    {
-                        throw new SegmentNotInitializedException(
-                            name,
-                            $"Shared memory segment '/{name}' is still being initialized by its creator after {options.OpenTimeout} (SegmentOptions.OpenTimeout).");
-                    }
-                }
-                else
-                {
-                    // Sizes are read under LOCK_SH: no creator is between O_EXCL and posix_fallocate any more, except
-                    // one that has not taken its LOCK_EX yet, which leaves the file empty.
-                    CheckCall(fstat(fd, &st), name, "fstat");
-                    var size = (long)st.st_size;
-                    if (size == 0 && Stopwatch.GetTimestamp() < deadline)
-                    {
-                        // A creator between O_EXCL and its LOCK_EX; look again.
-                    }
-                    else if (size == 0)
-                    {
-                        throw new SegmentNotInitializedException(
-                            name, $"Shared memory segment '/{name}' is empty: its creator never initialized it (waited {options.OpenTimeout}).");
-                    }
-                    else
-                    {
-                        return definition.Format == SegmentFormat.Raw
-                            ? AttachRaw(definition, name, fd, size, (ulong)st.st_dev, (ulong)st.st_ino, options)
-                            : Attach(definition, name, fd, size, (ulong)st.st_dev, (ulong)st.st_ino, options);
-                    }
-                }
-            }
-            finally
-            {
-                close(fd);
-            }
-
-            Thread.Sleep(delayMs);
-            delayMs = Math.Min(delayMs * 2, MaxOpenRetryDelayMs);
-        }
-    }
-
-    private static SegmentMapping Attach(SegmentDefinition definition, string name, int fd, long size, ulong device, ulong inode, SegmentOptions options)
-    {
-        if (size < SegmentHeader.Size)
-        {
-            throw new SegmentCorruptedException(
-                name, $"Shared memory segment '/{name}' is {size} bytes, smaller than the {SegmentHeader.Size}-byte ShmGen header: truncated, or not a ShmGen segment.");
-        }
-
-        // Never map past st_size: touching a page beyond the end of the file is a SIGBUS.
-        var length = (nuint)size;
-        var mapping = Map(fd, length, name);
-        var problem = SegmentValidation.Validate((SegmentHeader*)mapping, size, definition, name);
-        if (problem is not null)
-        {
-            munmap(mapping, (Tmds.Linux.size_t)(ulong)length);
-            throw problem is SegmentNotInitializedException notInitialized
-                ? new StaleSegmentException(notInitialized, device, inode)
-                : problem;
-        }
-
-        return new SegmentMapping(definition, name, mapping, length, device, inode, isCreator: false, options.LockTimeout, semaphore: null);
-    }
-
-    /// <summary>A Raw segment has no header: the size is all there is to validate.</summary>
-    private static SegmentMapping AttachRaw(SegmentDefinition definition, string name, int fd, long size, ulong device, ulong inode, SegmentOptions options)
-    {
-        if (size != definition.PayloadSize)
-        {
-            throw new SegmentCorruptedException(
-                name,
-                $"Raw shared memory segment '/{name}' is {size} bytes, but {definition.TypeName} is {definition.PayloadSize} bytes: " +
-                "the peer that created it disagrees about the struct (compare its C declaration with the generated CHeader).");
-        }
-
-        var mapping = Map(fd, (nuint)size, name);
+        var deadline = Deadline.After(timeout);
+        var header = _headerLock ?? throw ConditionNotSupported();
+        var notified = false;
         try
         {
-            var semaphore = NamedSemaphoreLock.Attach(name, (ushort)(options.Mode ?? definition.Mode));
-            return new SegmentMapping(definition, name, mapping, (nuint)size, device, inode, isCreator: false, options.LockTimeout, semaphore);
+            notified = ConditionWait.Wait(header, deadline, _isDisposeRequested);
         }
-        catch
+        finally
         {
-            munmap(mapping, (Tmds.Linux.size_t)(ulong)size);
-            throw;
-        }
-    }
-
-    private static Tmds.Linux.stat StatChecked(int fd, string name, ushort expectedMode)
-    {
-        Tmds.Linux.stat st;
-        CheckCall(fstat(fd, &st), name, "fstat");
-        var mode = (ushort)st.st_mode;
-        if ((mode & 0xF000) != 0x8000)
-        {
-            throw new UnauthorizedAccessException($"Shared memory segment '/{name}' is not a regular file; refusing to map it.");
-        }
-
-        const ushort groupOrOther = 0x3F; // 0077
-        var owner = (uint)st.st_uid;
-        if (owner != (uint)geteuid() && (expectedMode & groupOrOther) == 0)
-        {
-            throw new UnauthorizedAccessException(
-                $"Shared memory segment '/{name}' is owned by uid {owner}, not by this user ({(uint)geteuid()}); " +
-                "another user's segment could be a trap. Grant group/other access in the expected Mode to share across users.");
-        }
-
-        var permissions = (ushort)(mode & 0x1FF);
-        if ((permissions & ~expectedMode & 0x1FF) != 0)
-        {
-            throw new UnauthorizedAccessException(
-                $"Shared memory segment '/{name}' has mode {Octal(permissions)}, which grants more than the expected {Octal(expectedMode)}; " +
-                "any user it admits could read or corrupt it.");
-        }
-
-        return st;
-    }
-
-    private static void ReclaimStale(string name, ulong device, ulong inode)
-    {
-        var path = PathBytes(name);
-        fixed (byte* p = path)
-        {
-            var fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
-            if (fd < 0)
+            // Monitor semantics: the lock is held again when Wait returns, however the wait ended.
+            if (!Reacquire(repair, out abandoned))
             {
+                ReleaseReference();
+                throw new TimeoutException(
+                    $"Guard.Wait on shared memory segment '/{Name}' could not re-acquire the lock within LockTimeout ({DefaultLockTimeout})" +
+                    _lock.DescribeHolder() + "; the guard no longer holds it.");
+            }
+        }
+
+        return notified;
+    }
+
+    /// <summary><c>Guard.Notify</c>: wakes one waiter (of any process). Costs no system call when nobody waits.</summary>
+    public void Notify() => ConditionWait.Notify(_headerLock ?? throw ConditionNotSupported(), all: false);
+
+    /// <summary><c>Guard.NotifyAll</c>: wakes every waiter.</summary>
+    public void NotifyAll() => ConditionWait.Notify(_headerLock ?? throw ConditionNotSupported(), all: true);
+
+    /// <summary>A consistent copy of the payload without the lock (sequence lock), within <see cref="DefaultLockTimeout"/>.</summary>
+    public T Snapshot<T>()
+        where T : unmanaged
+    {
+        if (!TrySnapshot(out T value, DefaultLockTimeout))
+        {
+            throw new TimeoutException(
+                $"Snapshot of shared memory segment '/{Name}' timed out after {DefaultLockTimeout}: a writer stayed mid-update" +
+                _lock.DescribeHolder() + ".");
+        }
+
+        return value;
+    }
+
+    /// <summary>A consistent copy of the payload without the lock; <see langword="false"/> when a writer stayed mid-update
+    /// past <paramref name="timeout"/>. Writes nothing to shared memory.</summary>
+    public bool TrySnapshot<T>(out T value, TimeSpan timeout)
+        where T : unmanaged
+    {
+        if (_headerLock is not { } header)
+        {
+            return TrySnapshotUnderLock(out value, timeout);
+        }
+
+        ValidateTimeout(timeout);
+        AddReference();
+        try
+        {
+            return SequenceLock.TryRead(ref header.Sequence, _payload, out value, timeout, _isDisposeRequested, Name);
+        }
+        finally
+        {
+            ReleaseReference();
+        }
+    }
+
+    /// <summary>Unmaps the segment once no call or Guard uses it any more. Idempotent; never unlinks.</summary>
+    public void Dispose()
+    {
+        var current = Volatile.Read(ref _references);
+        while ((current & DisposedBit) == 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _references, current | DisposedBit, current);
+            if (seen == current)
+            {
+                ReleaseReference();
                 return;
             }
 
-            try
-            {
-                // Exclusive: a second reclaimer waits here, then sees the name point elsewhere and leaves it alone.
-                if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) != 0)
-                {
-                    return;
-                }
-
-                Tmds.Linux.stat byFd;
-                Tmds.Linux.stat byName;
-                if (fstat(fd, &byFd) != 0 || lstat(p, &byName) != 0)
-                {
-                    return;
-                }
-
-                if ((ulong)byFd.st_dev == device && (ulong)byFd.st_ino == inode &&
-                    (ulong)byName.st_dev == device && (ulong)byName.st_ino == inode)
-                {
-                    unlink(p);
-                }
-            }
-            finally
-            {
-                close(fd);
-            }
+            current = seen;
         }
     }
 
-    private static byte* Map(int fd, nuint length, string name)
+    /// <summary>Holds the mapping for a running call; throws <see cref="ObjectDisposedException"/> after Dispose.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void AddReference()
     {
-        var mapping = mmap(null, (Tmds.Linux.size_t)(ulong)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (mapping == MAP_FAILED)
+        if ((Interlocked.Add(ref _references, OneReference) & DisposedBit) != 0)
         {
-            throw SegmentErrors.FromErrno(name, "mmap", Marshal.GetLastPInvokeError());
+            ReleaseReference();
+            ThrowDisposed();
         }
-
-        return (byte*)mapping;
     }
 
-    private static bool UnlinkPath(string name)
+    /// <summary>Gives up a reference; the last one unmaps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ReleaseReference()
     {
-        var path = PathBytes(name);
-        fixed (byte* p = path)
+        if (Interlocked.Add(ref _references, -OneReference) == DisposedBit)
         {
-            return unlink(p) == 0;
+            Unmap();
         }
     }
 
-    private static void CheckCall(int result, string name, string call)
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once Dispose was called.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ThrowIfDisposeRequested()
     {
-        if (result != 0)
+        if (IsDisposeRequested)
         {
-            throw SegmentErrors.FromErrno(name, call, Marshal.GetLastPInvokeError());
+            ThrowDisposed();
         }
-    }
-
-    /// <summary>"/dev/shm/NAME\0" in UTF-8: the path every call on a segment's file takes (validated names are ASCII; the
-    /// inspector also reads files other programs named).</summary>
-    internal static byte[] PathBytes(string name)
-    {
-        var path = ShmDirectory + name;
-        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
-        Encoding.UTF8.GetBytes(path, bytes);
-        return bytes;
-    }
-
-    private static int WriteBounded(string text, Span<byte> destination)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var length = Math.Min(bytes.Length, destination.Length);
-        bytes.AsSpan(0, length).CopyTo(destination);
-        return length;
-    }
-
-    private static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
-
-    /// <summary>A segment whose creator died before publishing it: Open reports it, OpenOrCreate reclaims it.</summary>
-    private sealed class StaleSegmentException(SegmentNotInitializedException @public, ulong device, ulong inode) : Exception(@public.Message)
-    {
-        public SegmentNotInitializedException Public { get; } = @public;
-
-        public ulong Device { get; } = device;
-
-        public ulong Inode { get; } = inode;
     }
 
     [DoesNotReturn]
-    private void ThrowDisposed() =>
-        throw new ObjectDisposedException(_definition.TypeName + "Segment", $"Shared memory segment '/{Name}' was disposed; its mapping is gone.");
+    internal void ThrowDisposed() =>
+        throw (_definition.Kind == SegmentKind.Queue
+            ? new ObjectDisposedException(_definition.TypeName + "Queue", $"Queue '/{Name}' was disposed; its mapping is gone.")
+            : new ObjectDisposedException(_definition.TypeName + "Segment", $"Shared memory segment '/{Name}' was disposed; its mapping is gone."));
+
+    /// <summary>What a Guard's Wait or Notify throws once the guard was disposed (or was never taken).</summary>
+    public static InvalidOperationException GuardReleased() => new(
+        "This Guard does not hold the lock: it was disposed, or it is the default Guard of a TryLock that failed.");
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ValidateTimeout(TimeSpan timeout)
+    {
+        if (timeout.Ticks < 0 && timeout != Timeout.InfiniteTimeSpan)
+        {
+            Deadline.Validate(timeout);
+        }
+    }
+
+    /// <summary>The slow path of Lock/TryLock; on failure (false or an exception) it releases the call's reference.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool LockContended<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
+        where T : unmanaged
+    {
+        try
+        {
+            var acquisition = _lock.Acquire(Deadline.After(timeout), _isDisposeRequested);
+            abandoned = acquisition == LockAcquisition.AcquiredAbandoned;
+            if (acquisition == LockAcquisition.TimedOut)
+            {
+                ReleaseReference();
+                return false;
+            }
+        }
+        catch
+        {
+            ReleaseReference();
+            throw;
+        }
+
+        if (abandoned)
+        {
+            Repair(repair);
+        }
+
+        return true;
+    }
+
+    /// <summary>Re-acquires after <see cref="Wait{T}"/>; false (lock not held) when LockTimeout ran out.</summary>
+    private bool Reacquire<T>(LockRepair<T>? repair, out bool abandoned)
+        where T : unmanaged
+    {
+        // The Guard's reference is still held, so the mapping cannot go away; a dispose request must not stop us
+        // getting the lock back, since the Guard's Dispose will release it.
+        var acquisition = _lock.Acquire(Deadline.After(DefaultLockTimeout), static () => false);
+        abandoned = acquisition == LockAcquisition.AcquiredAbandoned;
+        if (acquisition == LockAcquisition.TimedOut)
+        {
+            return false;
+        }
+
+        if (abandoned)
+        {
+            Repair(repair);
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs the repair hook with the lock held; if it throws, the lock is left unrecoverable and this call's
+    /// reference is released by the caller's handler.</summary>
+    private void Repair<T>(LockRepair<T>? repair)
+        where T : unmanaged
+    {
+        try
+        {
+            repair?.Invoke(ref Unsafe.AsRef<T>(_payload));
+        }
+        catch
+        {
+            _lock.ReleaseUnrepaired();
+            ReleaseReference();
+            throw;
+        }
+    }
+
+    /// <summary>The Raw format has no header, so no sequence: a copy under the semaphore a C peer also takes.</summary>
+    private bool TrySnapshotUnderLock<T>(out T value, TimeSpan timeout)
+        where T : unmanaged
+    {
+        ref var data = ref TryLock<T>(timeout, repair: null, out var acquired, out _);
+        if (!acquired)
+        {
+            value = default;
+            return false;
+        }
+
+        value = data;
+        ReleaseLock();
+        return true;
+    }
+
+    private NotSupportedException ConditionNotSupported() => new(
+        $"Shared memory segment '/{Name}' is in the Raw format, whose lock is a named semaphore a C peer shares: it has no " +
+        "condition variable. Use the Standard format for Wait/Notify.");
+
+    private void Unmap()
+    {
+        var mapping = Interlocked.Exchange(ref _base, 0);
+        if (mapping != 0)
+        {
+            ShmFile.Unmap((byte*)mapping, _length);
+            _lock.Dispose();
+        }
+    }
 }
