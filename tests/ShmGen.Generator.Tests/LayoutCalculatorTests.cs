@@ -121,6 +121,22 @@ public sealed class LayoutCalculatorTests
         Assert.True(layout.IsShareable);
     }
 
+    [Fact]
+    public void A_struct_that_contains_itself_is_an_error_not_a_stack_overflow()
+    {
+        // CS0523 for the compiler; the analyzers and the generator still see the symbols while the user types.
+        var layout = LayoutCalculator.Compute(Type("""
+            namespace Cycle;
+            public struct Link { public long V; public Link Next; }
+            [ShmGen.SharedSegment("cycle")]
+            public partial struct Root { public Link Head; }
+            """, "Cycle.Root"));
+
+        Assert.False(layout.IsShareable);
+        Assert.Contains(layout.Problems, p => p.Kind == LayoutProblemKind.NotUnmanagedStruct && p.Detail == "the struct nests too deeply");
+        Assert.Equal(2, layout.LaidOutTypes);
+    }
+
     private static INamedTypeSymbol Type(string source, string metadataName) =>
         GeneratorHarness.Compile(source).GetTypeByMetadataName(metadataName)!;
 }
