@@ -5,8 +5,11 @@ namespace ShmGen.Contract;
 /// <summary>Protocol versions, defaults and generated names shared by the generator, the analyzers and the runtime.</summary>
 internal static class ShmContract
 {
-    /// <summary>The version of the Standard segment header; bump it when the header's fields move.</summary>
-    public const uint SegmentHeaderVersion = 1;
+    /// <summary>
+    /// The version of the Standard segment header; bump it when the header's fields move. Version 2: ShmGen's own futex
+    /// lock replaced glibc's robust mutex, whose robust-list links let a peer make the holder write where it chose.
+    /// </summary>
+    public const uint SegmentHeaderVersion = 2;
 
     /// <summary>
     /// The version of the queue's slot protocol and control block. It is part of every queue's layout description

@@ -84,34 +84,43 @@ namespace Demo
         /// </summary>
         public ref global::Demo.Recording Data => ref _mapping.GetPayload<global::Demo.Recording>();
 
-        /// <summary>Takes the segment's robust lock, waiting up to <see cref="global::ShmGen.SegmentOptions.LockTimeout"/> (infinite by default).</summary>
+        /// <summary>Takes the segment's lock, waiting up to <see cref="global::ShmGen.SegmentOptions.LockTimeout"/> (infinite by default).</summary>
         /// <returns>The guard; dispose it (<c>using</c>) on the same thread to release the lock.</returns>
         public Guard Lock() => Lock(_mapping.DefaultLockTimeout);
 
-        /// <summary>Takes the segment's robust lock, throwing <see cref="global::System.TimeoutException"/> when <paramref name="timeout"/> runs out.</summary>
+        /// <summary>Takes the segment's lock, throwing <see cref="global::System.TimeoutException"/> when <paramref name="timeout"/> runs out.</summary>
         /// <param name="timeout">How long to wait; <see cref="global::System.Threading.Timeout.InfiniteTimeSpan"/> waits forever.</param>
         /// <returns>The guard; dispose it (<c>using</c>) on the same thread to release the lock.</returns>
         public Guard Lock(global::System.TimeSpan timeout)
         {
-            _mapping.Lock(timeout, s_repair, out var abandoned);
-            return new Guard(_mapping, ref _mapping.GetPayload<global::Demo.Recording>(), abandoned);
+            ref var data = ref _mapping.Lock(timeout, s_repair, out var abandoned);
+            return new Guard(_mapping, ref data, abandoned);
         }
 
-        /// <summary>Tries to take the segment's robust lock within <paramref name="timeout"/>.</summary>
+        /// <summary>Tries to take the segment's lock within <paramref name="timeout"/>.</summary>
         /// <param name="timeout">How long to wait.</param>
         /// <param name="guard">The guard when the lock was taken; dispose it on the same thread.</param>
         /// <returns>Whether the lock was taken.</returns>
         public bool TryLock(global::System.TimeSpan timeout, out Guard guard)
         {
-            if (!_mapping.TryLock(timeout, s_repair, out var abandoned))
-            {
-                guard = default;
-                return false;
-            }
-
-            guard = new Guard(_mapping, ref _mapping.GetPayload<global::Demo.Recording>(), abandoned);
-            return true;
+            ref var data = ref _mapping.TryLock(timeout, s_repair, out var acquired, out var abandoned);
+            guard = acquired ? new Guard(_mapping, ref data, abandoned) : default;
+            return acquired;
         }
+
+        /// <summary>
+        /// A consistent copy of the data without taking the lock (a sequence lock): retries while a writer is
+        /// mid-update, never slows a writer, writes nothing to shared memory. Waits at most
+        /// <see cref="global::ShmGen.SegmentOptions.LockTimeout"/>, then throws <see cref="global::System.TimeoutException"/>.
+        /// </summary>
+        /// <returns>The copy.</returns>
+        public global::Demo.Recording Snapshot() => _mapping.Snapshot<global::Demo.Recording>();
+
+        /// <summary>A consistent copy of the data without taking the lock, if one can be had within <paramref name="timeout"/>.</summary>
+        /// <param name="value">The copy, or <see langword="default"/>.</param>
+        /// <param name="timeout">How long a writer may stay mid-update.</param>
+        /// <returns>Whether <paramref name="value"/> is a consistent copy.</returns>
+        public bool TrySnapshot(out global::Demo.Recording value, global::System.TimeSpan timeout) => _mapping.TrySnapshot(out value, timeout);
 
         /// <summary>Removes the name; this and other processes' mappings stay valid until disposed.</summary>
         public void Unlink() => _mapping.Unlink();
@@ -121,25 +130,64 @@ namespace Demo
 
         /// <summary>
         /// Holds the segment's lock until disposed. A ref struct: it cannot cross an <c>await</c> or move to
-        /// another thread, which the process-shared pthread mutex requires (the thread that locks it unlocks it).
+        /// another thread, since the lock names the thread that holds it. Once disposed, its accessors throw
+        /// <see cref="global::System.NullReferenceException"/> instead of writing without the lock.
         /// </summary>
         public ref struct Guard
         {
-            private readonly ref global::Demo.Recording _data;
+            private ref global::Demo.Recording _data;
             private global::ShmGen.Runtime.SegmentMapping? _mapping;
+            private bool _wasAbandoned;
 
             internal Guard(global::ShmGen.Runtime.SegmentMapping mapping, ref global::Demo.Recording data, bool wasAbandoned)
             {
                 _mapping = mapping;
                 _data = ref data;
-                WasAbandoned = wasAbandoned;
+                _wasAbandoned = wasAbandoned;
             }
 
             /// <summary>The whole struct, with the lock held.</summary>
             public ref global::Demo.Recording Data => ref _data;
 
-            /// <summary>Whether the previous holder died holding the lock (the struct's OnLockAbandoned ran first).</summary>
-            public bool WasAbandoned { get; }
+            /// <summary>Whether a previous holder died holding the lock (the struct's OnLockAbandoned ran first).</summary>
+            public bool WasAbandoned => _wasAbandoned;
+
+            /// <summary>
+            /// Releases the lock, waits until another process's <see cref="Notify"/> or <see cref="NotifyAll"/>, and
+            /// takes the lock again before it returns (Monitor.Wait across processes). Wake-ups can be spurious:
+            /// call it in a loop that re-checks the condition.
+            /// </summary>
+            public void Wait() => Wait(global::System.Threading.Timeout.InfiniteTimeSpan);
+
+            /// <summary>
+            /// Releases the lock, waits until notified or until <paramref name="timeout"/> runs out, and takes the
+            /// lock again before it returns. Wake-ups can be spurious: call it in a loop that re-checks the condition.
+            /// </summary>
+            /// <param name="timeout">How long to wait for a notification; <see cref="global::System.Threading.Timeout.InfiniteTimeSpan"/> waits forever.</param>
+            /// <returns><see langword="false"/> when the lock was taken again after the timeout ran out.</returns>
+            public bool Wait(global::System.TimeSpan timeout)
+            {
+                var mapping = _mapping ?? throw global::ShmGen.Runtime.SegmentMapping.GuardReleased();
+                try
+                {
+                    var notified = mapping.Wait<global::Demo.Recording>(timeout, s_repair, out var abandoned);
+                    _wasAbandoned |= abandoned;
+                    return notified;
+                }
+                catch
+                {
+                    // The lock is not held any more: this guard must neither reach the data nor release it.
+                    _mapping = null;
+                    _data = ref global::System.Runtime.CompilerServices.Unsafe.NullRef<global::Demo.Recording>();
+                    throw;
+                }
+            }
+
+            /// <summary>Wakes one thread (of any process) waiting in <see cref="Wait()"/>. Costs no system call when none waits.</summary>
+            public void Notify() => (_mapping ?? throw global::ShmGen.Runtime.SegmentMapping.GuardReleased()).Notify();
+
+            /// <summary>Wakes every thread waiting in <see cref="Wait()"/>.</summary>
+            public void NotifyAll() => (_mapping ?? throw global::ShmGen.Runtime.SegmentMapping.GuardReleased()).NotifyAll();
 
             /// <summary>The <c>Started</c> field, with the lock held.</summary>
             public ref long Started => ref _data.Started;
@@ -160,6 +208,7 @@ namespace Demo
                 if (mapping is not null)
                 {
                     _mapping = null;
+                    _data = ref global::System.Runtime.CompilerServices.Unsafe.NullRef<global::Demo.Recording>();
                     mapping.ReleaseLock();
                 }
             }
