@@ -10,10 +10,14 @@ namespace ShmGen.Benchmarks.Ipc.Mechanisms;
 /// <summary>
 /// A generated [SharedSegment] (<see cref="PingPongChannelSegment"/>) with a spin-then-futex hand-off per direction,
 /// using <see cref="Futex"/> from the ShmGen runtime. The lock is not involved: the sequence word orders the data.
+/// The hand-off (<see cref="HandOff"/>) is this benchmark's own code, not ShmGen's public API, so no user can write
+/// this row's program with the package alone; the table says so.
 /// </summary>
 internal sealed class ShmGenSegmentMechanism : ChildProcessMechanism
 {
     public override string Name => "shmgen-segment";
+
+    public override string Label => "shmgen-segment (not user-reachable: benchmark-private hand-off)";
 
     protected override IParentChannel CreateParent(IpcRunSettings settings)
     {
