@@ -119,7 +119,8 @@ static void close_end(struct end *end) {
     if (end->waitset) iox_ws_deinit(end->waitset);
     if (end->subscriber) iox_sub_deinit(end->subscriber);
     if (end->publisher) iox_pub_deinit(end->publisher);
-    iox_runtime_shutdown();
+    // No iox_runtime_shutdown(): it only releases publishers blocked on a full queue (none is, by now), and its request
+    // to RouDi races the runtime's own deregistration at exit, which then waits for an answer that went to the other.
     free(end);
 }
 

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using static Tmds.Linux.LibC;
 
@@ -108,11 +109,12 @@ internal sealed class RouDi : IDisposable
             string said;
             lock (output)
             {
-                said = output.ToString().Trim();
+                said = output.ToString();
             }
 
-            throw new MechanismUnavailableException(
-                $"iox-roudi did not get ready (is another RouDi running? iceoryx 2.0 allows one per machine): {said}");
+            throw new MechanismUnavailableException(said.Contains("Could not acquire lock", StringComparison.Ordinal)
+                ? "another RouDi runs on this machine (iceoryx 2.0 allows one: /tmp/iox-unique-roudi.lock is taken); stop it to measure iceoryx"
+                : $"iox-roudi exited or was not ready within {s_startTimeout.TotalSeconds:F0} s: {OneLine(said)}");
         }
 
         return roudi;
@@ -173,6 +175,10 @@ internal sealed class RouDi : IDisposable
             ready.TrySetResult(true);
         }
     }
+
+    /// <summary>RouDi's log without its colours, on one line.</summary>
+    private static string OneLine(string log) =>
+        string.Join(" / ", Regex.Replace(log, @"\x1b\[[0-9;]*m", string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 }

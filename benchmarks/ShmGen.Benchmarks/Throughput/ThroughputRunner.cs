@@ -78,18 +78,18 @@ internal static class ThroughputRunner
                             var perSecond = Measure(mechanism, size, producers, consumers, count / producers, cpus, $"{runId}-{size}-{producers}x{consumers}-", quick);
                             results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, perSecond, null));
                             Console.Error.WriteLine(
-                                $"  {mechanism.Name,-12} {size,5} B {producers}x{consumers}  {perSecond,14:N0} items/s  ({watch.Elapsed.TotalSeconds:F1} s)");
+                                $"  {mechanism.Name,-20} {size,5} B {producers}x{consumers}  {perSecond,14:N0} items/s  ({watch.Elapsed.TotalSeconds:F1} s)");
                         }
                         catch (MechanismUnavailableException e)
                         {
                             // Missing for every size and topology: say it once and leave the mechanism out.
                             unavailable.Add((mechanism.Name, e.Message));
-                            Console.Error.WriteLine($"  {mechanism.Name,-12} skipped: {e.Message}");
+                            Console.Error.WriteLine($"  {mechanism.Name,-20} skipped: {e.Message}");
                         }
                         catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or SharedSegmentException or UnauthorizedAccessException)
                         {
                             results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, 0, e.Message));
-                            Console.Error.WriteLine($"  {mechanism.Name,-12} {size,5} B {producers}x{consumers}  FAILED: {e.Message}");
+                            Console.Error.WriteLine($"  {mechanism.Name,-20} {size,5} B {producers}x{consumers}  FAILED: {e.Message}");
                         }
                     }
                 }
