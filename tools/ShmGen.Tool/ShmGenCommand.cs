@@ -69,6 +69,7 @@ internal static class ShmGenCommand
             inspect,
             remove,
             gc,
+            BridgeCommand.Create(output, error),
         };
     }
 
