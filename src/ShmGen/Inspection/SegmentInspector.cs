@@ -17,42 +17,65 @@ namespace ShmGen.Inspection;
 /// </summary>
 public static unsafe class SegmentInspector
 {
-    private const int FutexOwnerDied = 0x4000_0000;
-    private const int FutexTidMask = 0x3FFF_FFFF;
+    /// <summary>At most this much of a payload is read for <see cref="SegmentInfo.Values"/>.</summary>
+    private const int MaxValueBytes = 16 * 1024 * 1024;
 
-    /// <summary>glibc's PTHREAD_MUTEX_NOTRECOVERABLE (INT_MAX - 1) in the owner field, as RobustLock.OwnerThreadId masks it.</summary>
-    private const int OwnerNotRecoverable = 0x7FFF_FFFE & FutexTidMask;
-
-    /// <summary>The kernel's PID_MAX_LIMIT: thread ids never exceed it, so larger owner values are glibc markers.</summary>
-    private const int MaxThreadId = 4 * 1024 * 1024;
-
-    /// <summary>Every file in /dev/shm, ShmGen segment or not, ordered by name.</summary>
+    /// <summary>Every file in /dev/shm, ShmGen segment or not, ordered by name, with the processes that map each.</summary>
     /// <param name="nameFilter">Examines only the names it accepts (all when <see langword="null"/>).</param>
+    /// <param name="includeValues">Also read every segment's current field values (<see cref="SegmentInfo.Values"/>).</param>
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
-    public static IReadOnlyList<SegmentInfo> List(Func<string, bool>? nameFilter = null)
+    public static IReadOnlyList<SegmentInfo> List(Func<string, bool>? nameFilter = null, bool includeValues = false)
     {
         var segments = new List<SegmentInfo>();
         foreach (var name in Names(nameFilter))
         {
-            using var examined = Examine(name, holdExclusive: false);
+            using var examined = Examine(name, holdExclusive: false, includeValues);
             if (examined is not null)
             {
                 segments.Add(examined.Info);
             }
         }
 
+        AddMappers(segments);
         return segments;
     }
 
     /// <summary>Examines one name (without the leading '/'); works for files that are not ShmGen segments too.</summary>
+    /// <param name="name">The segment name.</param>
+    /// <param name="includeValues">Also read the current field values (<see cref="SegmentInfo.Values"/>), with pread:
+    /// the file is never mapped.</param>
     /// <exception cref="ArgumentException">The name cannot name a file in /dev/shm.</exception>
     /// <exception cref="SegmentNotFoundException">No such segment.</exception>
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
-    public static SegmentInfo Inspect(string name)
+    public static SegmentInfo Inspect(string name, bool includeValues = false)
     {
         ValidateName(name);
-        using var examined = Examine(name, holdExclusive: false) ?? throw NotFound(name);
+        using var examined = Examine(name, holdExclusive: false, includeValues) ?? throw NotFound(name);
+        AddMappers([examined.Info]);
         return examined.Info;
+    }
+
+    /// <summary>Fills <see cref="SegmentInfo.MappedBy"/> of every ShmGen segment from one pass over /proc/*/maps.</summary>
+    private static void AddMappers(List<SegmentInfo> segments)
+    {
+        var files = new List<(ulong, ulong)>();
+        foreach (var segment in segments)
+        {
+            if (segment.IsShmGenSegment)
+            {
+                files.Add(segment.FileId);
+            }
+        }
+
+        var (mappers, uncheckable) = ProcessMaps.Scan(files);
+        foreach (var segment in segments)
+        {
+            if (segment.IsShmGenSegment)
+            {
+                segment.MappedBy = mappers.TryGetValue(segment.FileId, out var pids) ? pids : [];
+                segment.UncheckedProcessCount = uncheckable;
+            }
+        }
     }
 
     /// <summary>
@@ -67,7 +90,7 @@ public static unsafe class SegmentInspector
     public static SegmentInfo Remove(string name)
     {
         ValidateName(name);
-        using var examined = Examine(name, holdExclusive: false) ?? throw NotFound(name);
+        using var examined = Examine(name, holdExclusive: false, includeValues: false) ?? throw NotFound(name);
         var info = examined.Info;
         if (!info.IsShmGenSegment)
         {
@@ -108,7 +131,7 @@ public static unsafe class SegmentInspector
         var stale = new List<SegmentInfo>();
         foreach (var name in Names(nameFilter))
         {
-            using var examined = Examine(name, holdExclusive: true);
+            using var examined = Examine(name, holdExclusive: true, includeValues: false);
             if (examined is null || !examined.Info.IsStale)
             {
                 continue;
@@ -158,7 +181,7 @@ public static unsafe class SegmentInspector
         (SegmentNotFoundException)SegmentErrors.FromErrno(name, "open", Errno.ENOENT);
 
     /// <summary>Opens and decodes one name; <see langword="null"/> when it does not exist.</summary>
-    private static ExaminedFile? Examine(string name, bool holdExclusive)
+    private static ExaminedFile? Examine(string name, bool holdExclusive, bool includeValues)
     {
         var path = SegmentMapping.PathBytes(name);
         int fd;
@@ -185,6 +208,11 @@ public static unsafe class SegmentInspector
             }
 
             var info = Decode(name, fd, st, holdExclusive);
+            if (includeValues)
+            {
+                info.Values = ReadValues(fd, info);
+            }
+
             return new ExaminedFile(info, fd, path, (ulong)st.st_dev, (ulong)st.st_ino);
         }
         catch
@@ -222,6 +250,7 @@ public static unsafe class SegmentInspector
     private static SegmentInfo Decode(string name, int fd, in Tmds.Linux.stat st, bool holdExclusive)
     {
         var size = (long)st.st_size;
+        var fileId = ((ulong)st.st_dev, (ulong)st.st_ino);
         var mode = (UnixFileMode)((int)st.st_mode & 0xFFF);
         var owner = (uint)st.st_uid;
         SegmentInfo Foreign(string problem) => new(name, SegmentStatus.NotShmGen) { Problem = problem, FileSize = size, Mode = mode, OwnerUserId = owner };
@@ -272,6 +301,7 @@ public static unsafe class SegmentInspector
             return new SegmentInfo(name, SegmentStatus.Corrupted)
             {
                 Problem = $"{size} bytes, smaller than the {SegmentHeader.Size}-byte ShmGen header",
+                FileId = fileId,
                 FileSize = size,
                 Mode = mode,
                 OwnerUserId = owner,
@@ -284,6 +314,7 @@ public static unsafe class SegmentInspector
             return new SegmentInfo(name, SegmentStatus.Corrupted)
             {
                 Problem = $"format version {header.Version}; this ShmGen reads version {SegmentHeader.CurrentVersion}",
+                FileId = fileId,
                 FileSize = size,
                 Mode = mode,
                 OwnerUserId = owner,
@@ -296,6 +327,13 @@ public static unsafe class SegmentInspector
         var description = ReadUtf8(header.Description, header.DescriptionLength, SegmentHeader.DescriptionCapacity);
         var truncated = header.DescriptionLength == SegmentHeader.DescriptionCapacity;
         var (status, problem) = Check(header, size, creatorAlive);
+        SegmentQueueInfo? queue = null;
+        if (status == SegmentStatus.Ready && header.Kind == (uint)SegmentKind.Queue)
+        {
+            (queue, problem) = ReadQueue(fd, header);
+            status = queue is null ? SegmentStatus.Corrupted : status;
+        }
+
         return new SegmentInfo(name, status)
         {
             Problem = problem,
@@ -312,7 +350,9 @@ public static unsafe class SegmentInspector
             TotalSize = header.TotalSize,
             CreatorProcessId = header.CreatorPid,
             CreatorAlive = creatorAlive,
-            Lock = status == SegmentStatus.Ready ? ReadLock(header.Lock) : null,
+            Lock = status == SegmentStatus.Ready ? DecodeLock(header) : null,
+            Queue = queue,
+            FileId = fileId,
             LayoutDescription = description,
             Layout = description is null ? null : SegmentLayoutInfo.Parse(description, truncated),
         };
@@ -350,29 +390,47 @@ public static unsafe class SegmentInspector
         return (SegmentStatus.Ready, null);
     }
 
-    private static SegmentLockInfo ReadLock(byte* mutex)
+    /// <summary>glibc's robust mutex (RobustLock): FUTEX_OWNER_DIED in the lock word once the kernel handled a holder's death.</summary>
+    private const int FutexOwnerDied = 0x4000_0000;
+    private const int FutexTidMask = 0x3FFF_FFFF;
+
+    /// <summary>glibc's PTHREAD_MUTEX_NOTRECOVERABLE (INT_MAX - 1) in the owner field, as RobustLock.OwnerThreadId masks it.</summary>
+    private const int OwnerNotRecoverable = 0x7FFF_FFFE & FutexTidMask;
+
+    /// <summary>The kernel's PID_MAX_LIMIT: thread ids never exceed it, so larger owner values are glibc markers.</summary>
+    private const int MaxThreadId = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Who holds the lock, and whether its holder died: the ONE place that knows the lock's encoding in the header (a
+    /// new lock word changes this function and nothing else). The header was read with pread: a copy, never the live
+    /// memory, so nothing here can disturb the lock.
+    /// </summary>
+    private static SegmentLockInfo DecodeLock(in SegmentHeader header)
     {
-        // glibc's robust mutex: __lock (offset 0) holds the holder's TID plus FUTEX_OWNER_DIED once the kernel has
-        // handled a holder's death; __owner (offset 8, RobustLock.OwnerThreadId) the holder's TID, or a marker.
-        var lockWord = *(int*)mutex;
-        var owner = RobustLock.OwnerThreadId(mutex);
-        if (owner == OwnerNotRecoverable)
+        fixed (byte* mutex = header.Lock)
         {
-            return new SegmentLockInfo(SegmentLockState.NotRecoverable, 0, null);
-        }
+            // __lock (offset 0) holds the holder's TID plus FUTEX_OWNER_DIED once the kernel has handled a holder's
+            // death; __owner (offset 8, RobustLock.OwnerThreadId) the holder's TID, or a marker.
+            var lockWord = *(int*)mutex;
+            var owner = RobustLock.OwnerThreadId(mutex);
+            if (owner == OwnerNotRecoverable)
+            {
+                return new SegmentLockInfo(SegmentLockState.NotRecoverable, 0, null);
+            }
 
-        var holder = owner is > 0 and <= MaxThreadId ? owner : lockWord & FutexTidMask;
-        if (holder == 0)
-        {
-            return (lockWord & FutexOwnerDied) != 0
-                ? new SegmentLockInfo(SegmentLockState.Abandoned, 0, null)
-                : new SegmentLockInfo(SegmentLockState.Free, 0, null);
-        }
+            var holder = owner is > 0 and <= MaxThreadId ? owner : lockWord & FutexTidMask;
+            if (holder == 0)
+            {
+                return (lockWord & FutexOwnerDied) != 0
+                    ? new SegmentLockInfo(SegmentLockState.Abandoned, 0, null)
+                    : new SegmentLockInfo(SegmentLockState.Free, 0, null);
+            }
 
-        var process = ThreadGroupOf(holder);
-        return process is null || (lockWord & FutexOwnerDied) != 0 && (lockWord & FutexTidMask) == 0
-            ? new SegmentLockInfo(SegmentLockState.Abandoned, holder, null)
-            : new SegmentLockInfo(SegmentLockState.Held, holder, process);
+            var process = ThreadGroupOf(holder);
+            return process is null || (lockWord & FutexOwnerDied) != 0 && (lockWord & FutexTidMask) == 0
+                ? new SegmentLockInfo(SegmentLockState.Abandoned, holder, null)
+                : new SegmentLockInfo(SegmentLockState.Held, holder, process);
+        }
     }
 
     /// <summary>The process a live thread belongs to (/proc/TID/status Tgid), <see langword="null"/> if the thread is gone.</summary>
@@ -403,6 +461,68 @@ public static unsafe class SegmentInspector
         }
 
         return group;
+    }
+
+    /// <summary>
+    /// A queue's control block (QueueControl at the start of the payload), read with pread like the header: capacity and
+    /// depth, or why they cannot be trusted. A peer may have written anything there, so every value is checked.
+    /// </summary>
+    private static (SegmentQueueInfo? Queue, string? Problem) ReadQueue(int fd, in SegmentHeader header)
+    {
+        if (header.PayloadSize < (ulong)QueueControl.Size)
+        {
+            return (null, $"a queue whose {header.PayloadSize}-byte payload cannot hold its {QueueControl.Size}-byte control block");
+        }
+
+        QueueControl control = default;
+        var read = pread(fd, &control, (Tmds.Linux.size_t)(ulong)QueueControl.Size, (Tmds.Linux.off_t)(long)header.PayloadOffset);
+        if ((long)read != QueueControl.Size)
+        {
+            return (null, "the queue's control block could not be read");
+        }
+
+        if (control.Version != QueueControl.CurrentVersion)
+        {
+            return (null, $"queue protocol version {control.Version}; this ShmGen reads version {QueueControl.CurrentVersion}");
+        }
+
+        if (control.Capacity is < 2 or > 1 << 24 || (control.Capacity & (control.Capacity - 1)) != 0)
+        {
+            return (null, $"the queue's control block says capacity {control.Capacity}, not a power of two in [2, 2^24]");
+        }
+
+        // Signed difference, as the ring compares positions: wraps at 2^32 are harmless.
+        var count = (int)(control.EnqueuePosition - control.DequeuePosition);
+        return (new SegmentQueueInfo((int)control.Capacity, Math.Clamp(count, 0, (int)control.Capacity), control.EnqueuePosition, control.DequeuePosition), null);
+    }
+
+    /// <summary>The payload's fields, decoded from the stored layout; read with one pread, never mapped.</summary>
+    private static IReadOnlyList<SegmentFieldValue>? ReadValues(int fd, SegmentInfo info)
+    {
+        if (info.Status != SegmentStatus.Ready || info.Kind != SegmentKind.Segment || info.Layout is not { } layout
+            || info.PayloadOffset is not { } offset || info.PayloadSize is not { } payloadSize)
+        {
+            return null;
+        }
+
+        var needed = FieldValues.BytesNeeded(layout, (long)Math.Min(payloadSize, long.MaxValue), MaxValueBytes);
+        var buffer = new byte[needed];
+        var filled = 0;
+        fixed (byte* p = buffer)
+        {
+            while (filled < needed)
+            {
+                var read = (long)pread(fd, p + filled, (Tmds.Linux.size_t)(ulong)(needed - filled), (Tmds.Linux.off_t)((long)offset + filled));
+                if (read <= 0)
+                {
+                    break; // shrunk under us: the fields past the end are reported as not read
+                }
+
+                filled += (int)read;
+            }
+        }
+
+        return FieldValues.Decode(layout, buffer.AsSpan(0, filled), (long)payloadSize);
     }
 
     private static string? ReadUtf8(byte* text, uint length, int capacity)

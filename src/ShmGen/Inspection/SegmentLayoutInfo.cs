@@ -17,7 +17,8 @@ public sealed record SegmentFieldInfo(string Name, string Type, int Offset);
 /// <param name="IsTruncated">Whether the header's copy of the description was cut at its capacity, so fields may be missing.</param>
 public sealed record SegmentLayoutInfo(int Size, int Alignment, IReadOnlyList<SegmentFieldInfo> Fields, bool IsTruncated)
 {
-    /// <summary>Decodes <c>size=N;align=N;Field:Type@Offset;...</c>; <see langword="null"/> if it is not in that form.</summary>
+    /// <summary>Decodes <c>size=N;align=N;Field:Type@Offset;...</c> (a queue's item layout after its
+    /// <c>queue=N;capacity=N;</c> prefix); <see langword="null"/> if it is not in that form.</summary>
     /// <param name="description">The description stored in a segment header.</param>
     /// <param name="isTruncated">Whether the description filled the header's capacity (its end may be cut).</param>
     public static SegmentLayoutInfo? Parse(string description, bool isTruncated = false)
@@ -39,6 +40,13 @@ public sealed record SegmentLayoutInfo(int Size, int Alignment, IReadOnlyList<Se
             if (part.StartsWith("align=", StringComparison.Ordinal) && TryParse(part.AsSpan(6), out var a))
             {
                 alignment = a;
+                continue;
+            }
+
+            // A queue's description starts with its slot protocol and capacity (queue=N;capacity=N;) before the item's.
+            if ((part.StartsWith("queue=", StringComparison.Ordinal) && TryParse(part.AsSpan(6), out _))
+                || (part.StartsWith("capacity=", StringComparison.Ordinal) && TryParse(part.AsSpan(9), out _)))
+            {
                 continue;
             }
 
