@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -16,21 +17,25 @@ namespace ShmGen.Tool;
 /// </summary>
 internal static class JsonOutput
 {
+    // Readable text in messages ('name', not \u0027name\u0027): the output goes to terminals and scripts, never into HTML.
+    private static readonly ToolJsonContext s_context = new(new JsonSerializerOptions(ToolJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    private static readonly TopJsonContext s_topContext = new(new JsonSerializerOptions(TopJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static void WriteList(TextWriter output, string? pattern, IReadOnlyList<SegmentInfo> segments) =>
-        Write(output, new ListReport("/dev/shm", pattern, segments.Select(Report).ToList()), ToolJsonContext.Default.ListReport);
+        Write(output, new ListReport("/dev/shm", pattern, segments.Select(Report).ToList()), s_context.ListReport);
 
     public static void WriteSegment(TextWriter output, SegmentInfo segment) =>
-        Write(output, Report(segment), ToolJsonContext.Default.SegmentReport);
+        Write(output, Report(segment), s_context.SegmentReport);
 
     public static void WriteRemoval(TextWriter output, IReadOnlyList<SegmentInfo> segments, IReadOnlyList<ErrorReport> errors, bool dryRun) =>
-        Write(output, new RemovalReport(dryRun, segments.Select(Report).ToList(), errors), ToolJsonContext.Default.RemovalReport);
+        Write(output, new RemovalReport(dryRun, segments.Select(Report).ToList(), errors), s_context.RemovalReport);
 
     public static void WriteError(TextWriter output, ErrorReport error) =>
-        Write(output, error, ToolJsonContext.Default.ErrorReport);
+        Write(output, error, s_context.ErrorReport);
 
     /// <summary>One refresh of <c>shmgen top</c>, as one line (JSON Lines: a script reads a frame per line).</summary>
     public static void WriteFrame(TextWriter output, TopFrame frame) =>
-        output.WriteLine(JsonSerializer.Serialize(frame, TopJsonContext.Default.TopFrame));
+        output.WriteLine(JsonSerializer.Serialize(frame, s_topContext.TopFrame));
 
     public static ErrorReport Error(string kind, string message, string? name = null, SegmentInfo? segment = null) =>
         new(kind, message, name, segment is null ? null : Report(segment));
