@@ -214,6 +214,25 @@ try
             break;
         }
 
+        case "unlink-racer":
+        {
+            // Creates the name whenever it is free and removes only its own segment, with Unlink(), until killed: if
+            // Unlink's "is it still mine" check went stale, it would remove the parent's newer segment.
+            Console.WriteLine("racing");
+            while (true)
+            {
+                try
+                {
+                    using var segment = CounterSegment.Create(options);
+                    Thread.SpinWait(50);
+                    segment.Unlink();
+                }
+                catch (SegmentAlreadyExistsException)
+                {
+                }
+            }
+        }
+
         case "scribble-lock":
             return HostilePeer.Run(args[1], args[2]);
 

@@ -17,6 +17,8 @@ public sealed class ErrnoMappingTests
     [InlineData(24, typeof(SharedSegmentException))]
     [InlineData(23, typeof(SharedSegmentException))]
     [InlineData(5, typeof(SharedSegmentException))]
+    [InlineData(21, typeof(UnauthorizedAccessException))]
+    [InlineData(6, typeof(UnauthorizedAccessException))]
     public void Each_errno_maps_to_the_contract_type_and_names_segment_and_call(int errno, Type expected)
     {
         var error = SegmentErrors.FromErrno("orders", "mmap", errno);
@@ -28,6 +30,17 @@ public sealed class ErrnoMappingTests
         {
             Assert.Equal("orders", shared.SegmentName);
             Assert.Equal(errno, shared.ErrorNumber);
+        }
+    }
+
+    [Fact]
+    public void The_runtimes_errno_constants_are_Tmds_LibCs_values()
+    {
+        foreach (var field in typeof(ShmGen.Native.Errno).GetFields())
+        {
+            var tmds = typeof(Tmds.Linux.LibC).GetProperty(field.Name)?.GetValue(null);
+            Assert.True(tmds is not null, $"Tmds.LibC has no {field.Name}");
+            Assert.Equal(tmds, field.GetValue(null));
         }
     }
 

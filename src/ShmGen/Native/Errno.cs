@@ -1,11 +1,15 @@
 namespace ShmGen.Native;
 
-/// <summary>errno values used by ShmGen (Linux; identical on x86-64 and arm64).</summary>
+/// <summary>
+/// errno values used by ShmGen (Linux; identical on x86-64 and arm64). Constants, because the error mapping switches on
+/// them and Tmds.LibC exposes its errno values as properties; a test pins each one to Tmds.LibC's value.
+/// </summary>
 internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
     public const int ESRCH = 3;
+    public const int ENXIO = 6;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EWOULDBLOCK = EAGAIN;
@@ -13,6 +17,7 @@ internal static class Errno
     public const int EACCES = 13;
     public const int EBUSY = 16;
     public const int EEXIST = 17;
+    public const int EISDIR = 21;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
     public const int EFBIG = 27;
@@ -39,6 +44,8 @@ internal static class Errno
             EACCES => "EACCES",
             EBUSY => "EBUSY",
             EEXIST => "EEXIST",
+            ENXIO => "ENXIO",
+            EISDIR => "EISDIR",
             ENFILE => "ENFILE",
             EMFILE => "EMFILE",
             EFBIG => "EFBIG",

@@ -50,6 +50,13 @@ internal static unsafe class SegmentCreation
                 throw SegmentErrors.FromErrno(name, "flock", Marshal.GetLastPInvokeError());
             }
 
+            if (!raw)
+            {
+                // The first bytes written name the file as ShmGen's, before anything can fail: a leftover of this
+                // creator's death is then provably ours to reclaim, and a file without them never is.
+                WriteMarker(file, name);
+            }
+
             ShmFile.Check(fchmod(fd, mode), name, "fchmod");
             var reserved = posix_fallocate(fd, 0, (long)total);
             if (reserved != 0)
@@ -103,8 +110,23 @@ internal static unsafe class SegmentCreation
             }
 
             // The name is ours (we created it and hold LOCK_EX), so removing it cannot touch anyone else's segment.
-            ShmFile.UnlinkName(name);
+            ShmFile.UnlinkOwnNewName(name);
             throw;
+        }
+    }
+
+    private static void WriteMarker(SafeFileHandle file, string name)
+    {
+        SegmentHeader marker = default;
+        marker.Magic = SegmentHeader.ExpectedMagic;
+        marker.Version = SegmentHeader.CurrentVersion;
+        marker.State = SegmentState.Initializing;
+        marker.CreatorPid = Environment.ProcessId;
+        marker.CreatorStartTime = ProcessIdentity.CurrentStartTime;
+        const int prefix = 64; // magic .. creator start time: everything before the lock block
+        if (pwrite(ShmFile.Fd(file), &marker, prefix, 0) != prefix)
+        {
+            throw SegmentErrors.FromErrno(name, "pwrite", Marshal.GetLastPInvokeError());
         }
     }
 

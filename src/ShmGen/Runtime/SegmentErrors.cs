@@ -11,8 +11,19 @@ internal static class SegmentErrors
     public static Exception FromErrno(string name, string call, int errno)
     {
         var what = $"{call} on shared memory segment '/{name}' failed: {Errno.Describe(errno)}";
+        if (errno == Errno.ENOENT && !System.IO.Directory.Exists(Files.ShmFile.Directory))
+        {
+            return new SegmentNotFoundException(
+                name,
+                $"Shared memory segment '/{name}' cannot exist here: /dev/shm is missing ({call}: {Errno.Describe(errno)}). " +
+                "POSIX shared memory lives on a tmpfs mounted at /dev/shm; in a container, run with one (e.g. docker run --shm-size, or mount a tmpfs there).",
+                errno);
+        }
+
         return errno switch
         {
+            Errno.EISDIR or Errno.ENXIO => new UnauthorizedAccessException(
+                $"{what}. /dev/shm/{name} is not a regular file (a directory, socket or device is at the name); refusing to use it."),
             Errno.ENOENT => new SegmentNotFoundException(
                 name,
                 $"Shared memory segment '/{name}' does not exist ({call}: {Errno.Describe(errno)}). It was never created, was " +

@@ -22,8 +22,9 @@ internal static unsafe class SegmentValidation
     public static SharedSegmentException? Validate(SegmentHeader* header, long fileSize, SegmentDefinition definition, string name)
     {
         var state = Volatile.Read(ref header->State);
-        if (state == SegmentState.Initializing && (header->Magic == 0 || header->Magic == SegmentHeader.ExpectedMagic))
+        if (state == SegmentState.Initializing && header->Magic == SegmentHeader.ExpectedMagic)
         {
+            // A ShmGen creator writes the magic before anything else (SegmentCreation), so this file provably is one's.
             // Validate runs with LOCK_SH held, which a live creator's LOCK_EX excludes: this creator died.
             var creator = header->CreatorPid == 0 ? "its creator" : $"its creator (pid {header->CreatorPid})";
             return new SegmentNotInitializedException(
@@ -32,7 +33,10 @@ internal static unsafe class SegmentValidation
 
         if (header->Magic != SegmentHeader.ExpectedMagic)
         {
-            return new SegmentCorruptedException(name, $"Shared memory segment '/{name}' is not a ShmGen segment (bad magic 0x{header->Magic:X16}).");
+            return new SegmentCorruptedException(
+                name,
+                $"/dev/shm/{name} is not a ShmGen segment (magic 0x{header->Magic:X16}, not ShmGen's): another program's shared memory, " +
+                "or a Raw-format segment opened as Standard. ShmGen leaves it untouched; choose another name, or remove it yourself if it is yours.");
         }
 
         if (header->Version != SegmentHeader.CurrentVersion)

@@ -125,10 +125,12 @@ internal static unsafe class ShmFile
 
     /// <summary>
     /// Removes the name only while it still names <paramref name="file"/>. Returns false when the name is gone or names
-    /// another file (someone else's newer segment): that is never removed.
+    /// another file (someone else's newer segment): that is never removed. The check and the unlink run under
+    /// <see cref="RemovalLock"/>, so no other ShmGen process can remove this file and create a newer one between them.
     /// </summary>
     public static bool UnlinkIfSame(string name, FileId file)
     {
+        using var removal = RemovalLock.Take(name);
         var path = PathBytes(name);
         fixed (byte* p = path)
         {
@@ -164,13 +166,26 @@ internal static unsafe class ShmFile
         }
     }
 
-    /// <summary>Removes the name, whatever it names; false (errno in Marshal) when that failed.</summary>
+    /// <summary>Removes the name, whatever it names (TryUnlink), under <see cref="RemovalLock"/>; false (errno in
+    /// Marshal) when that failed.</summary>
     public static bool UnlinkName(string name)
     {
+        using var removal = RemovalLock.Take(name);
         var path = PathBytes(name);
         fixed (byte* p = path)
         {
             return unlink(p) == 0;
+        }
+    }
+
+    /// <summary>Removes a name this process just created and still holds LOCK_EX on (a failed create): no lock needed,
+    /// nobody else can have replaced it.</summary>
+    public static void UnlinkOwnNewName(string name)
+    {
+        var path = PathBytes(name);
+        fixed (byte* p = path)
+        {
+            unlink(p);
         }
     }
 
@@ -188,6 +203,57 @@ internal static unsafe class ShmFile
 
     /// <summary>"0600".</summary>
     public static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
+
+    /// <summary>
+    /// The lock every ShmGen name removal takes: an exclusive flock on the /dev/shm directory itself (any user can open
+    /// the directory, nobody has to create a file for it, and flock is released by the kernel when its holder dies).
+    /// Creation needs no lock: O_EXCL cannot succeed while the old file still has the name, and only a removal frees it.
+    /// A process that holds the lock for ever (another user's, say) makes removals fail after a bound, never hang.
+    /// </summary>
+    private readonly struct RemovalLock : IDisposable
+    {
+        private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(5);
+        private readonly SafeFileHandle _directory;
+
+        private RemovalLock(SafeFileHandle directory) => _directory = directory;
+
+        public static RemovalLock Take(string name)
+        {
+            var path = PathBytes(string.Empty);
+            int fd;
+            fixed (byte* p = path)
+            {
+                fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            }
+
+            if (fd < 0)
+            {
+                throw Error(name, "open(/dev/shm)", Marshal.GetLastPInvokeError());
+            }
+
+            var directory = new SafeFileHandle(fd, ownsHandle: true);
+            var deadline = Deadline.After(s_bound);
+            var delayMs = 1;
+            while (!Flock(directory, LibC.LOCK_EX | LibC.LOCK_NB))
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EWOULDBLOCK || Deadline.HasPassed(deadline))
+                {
+                    directory.Dispose();
+                    throw errno == Errno.EWOULDBLOCK
+                        ? new SharedSegmentException(name, $"Could not remove shared memory segment '/{name}': another process has held the lock on /dev/shm that ShmGen's removals take for {s_bound}.", errno)
+                        : Error(name, "flock(/dev/shm)", errno);
+                }
+
+                System.Threading.Thread.Sleep(delayMs);
+                delayMs = Math.Min(delayMs * 2, 10);
+            }
+
+            return new RemovalLock(directory);
+        }
+
+        public void Dispose() => _directory.Dispose();
+    }
 
     private static Exception Error(string name, string call, int errno) => SegmentErrors.FromErrno(name, call, errno);
 
