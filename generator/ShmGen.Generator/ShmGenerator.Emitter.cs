@@ -278,6 +278,9 @@ public sealed partial class ShmGenerator
                         }
                         """);
                 }
+
+                writer.Line();
+                EmitSegmentAccessRoles(writer, spec);
             }
         }
 
