@@ -1,7 +1,9 @@
-// ShmGen benchmarks. Three modes:
+// ShmGen benchmarks. Four modes:
 //   ipc        the IPC comparison table: two processes ping-pong one message, every mechanism at 8/64/4096 bytes
 //   micro      BenchmarkDotNet: Guard access vs raw pointer vs accessor, lock costs, create/dispose/unlink
-//   queue      items/s from producer to consumer processes: shmgen-queue vs pipe vs unix-socket, 1x1 and 2x2
+//   queue      items/s from producer to consumer processes: shmgen-queue vs the peers, pipe and unix-socket, 1x1 and 2x2
+//              (the peers, iceoryx and Boost.Interprocess, are built from benchmarks/native when their Debian packages
+//              are installed, and skipped with a note otherwise)
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
 using System.CommandLine;
 using System.Globalization;
