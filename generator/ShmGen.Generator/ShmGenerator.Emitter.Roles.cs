@@ -1,3 +1,4 @@
+using ShmGen.Contract;
 using ShmGen.Generator.Model;
 
 namespace ShmGen.Generator;
@@ -9,8 +10,8 @@ public sealed partial class ShmGenerator
         /// <summary>The access-role members of a segment: the read-only view, and anonymous sealed segments.</summary>
         private static void EmitSegmentAccessRoles(SourceWriter writer, SegmentSpec spec)
         {
-            var type = spec.FullyQualifiedTypeName;
-            var segment = GeneratedTypeName(spec);
+            var type = spec.Type.FullyQualifiedTypeName;
+            var segment = spec.Type.TypeName + ShmContract.SegmentSuffix;
             writer.Lines($$"""
                 /// <summary>
                 /// Attaches read-only: an O_RDONLY descriptor and a PROT_READ mapping, so read permission on the file is
@@ -86,10 +87,10 @@ public sealed partial class ShmGenerator
         }
 
         /// <summary>The access-role members of a queue: anonymous sealed queues.</summary>
-        private static void EmitQueueAccessRoles(SourceWriter writer, SegmentSpec spec)
+        private static void EmitQueueAccessRoles(SourceWriter writer, QueueSpec spec)
         {
-            var queue = GeneratedTypeName(spec);
-            var ring = $"{TypeNames.QueueRing}<{spec.FullyQualifiedTypeName}>";
+            var queue = spec.Type.TypeName + ShmContract.QueueSuffix;
+            var ring = $"{TypeNames.QueueRing}<{spec.Type.FullyQualifiedTypeName}>";
             writer.Lines($$"""
                 /// <summary>
                 /// Creates an anonymous queue: memory with no name (memfd_create), sealed so that no holder can shrink or

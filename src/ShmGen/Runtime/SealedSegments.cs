@@ -10,7 +10,7 @@ using static Tmds.Linux.LibC;
 namespace ShmGen.Runtime;
 
 /// <summary>
-/// Anonymous sealed segments (see docs/architecture.md, "Access roles"): a memfd with no name, sized and initialized
+/// Anonymous sealed segments (docs/architecture.md, "Access roles"): a memfd with no name, sized and initialized
 /// like a named segment, then sealed against shrinking and growing, and handed to peers over a Unix domain socket. A
 /// receiver checks the descriptor (a memfd carrying the seals, the access mode it needs, the size, the header read with
 /// pread) before it maps anything, so a peer that sends something else gets an exception, never a SIGBUS later.
