@@ -30,13 +30,13 @@ if (args is ["child", var socketPath])
 var directory = Directory.CreateTempSubdirectory("sealed-handoff-");
 try
 {
-    var socketPath = Path.Combine(directory.FullName, "handoff.sock");
+    var handoffPath = Path.Combine(directory.FullName, "handoff.sock");
     using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-    listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+    listener.Bind(new UnixDomainSocketEndPoint(handoffPath));
     listener.Listen(1);
 
     using var segment = ReadingSegment.CreateAnonymous(new SegmentOptions { LockTimeout = TimeSpan.FromSeconds(10) });
-    using var child = Process.Start(ChildProcess.StartInfo("child", socketPath))
+    using var child = Process.Start(ChildProcess.StartInfo("child", handoffPath))
         ?? throw new InvalidOperationException("could not start the child process");
     using (var connection = listener.Accept())
     {
