@@ -136,6 +136,8 @@ public sealed partial class ShmGenerator
                     /// <summary>Unmaps the queue. Idempotent; never unlinks.</summary>
                     public void Dispose() => _ring.Dispose();
                     """);
+                writer.Line();
+                EmitQueueAccessRoles(writer, spec);
             }
         }
     }

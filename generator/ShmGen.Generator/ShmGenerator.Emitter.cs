@@ -283,6 +283,9 @@ public sealed partial class ShmGenerator
                         }
                         """);
                 }
+
+                writer.Line();
+                EmitSegmentAccessRoles(writer, spec);
             }
         }
 

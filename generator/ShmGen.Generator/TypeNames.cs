@@ -22,6 +22,7 @@ internal static class TypeNames
     public const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
     public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     public const string Timeout = "global::System.Threading.Timeout";
+    public const string Socket = "global::System.Net.Sockets.Socket";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
     public const string EditorBrowsable = "global::System.ComponentModel.EditorBrowsable";
     public const string EditorBrowsableState = "global::System.ComponentModel.EditorBrowsableState";

@@ -255,6 +255,11 @@ try
         }
 
         default:
+            if (ShmGen.TestPeer.RoleVerbs.Handles(verb))
+            {
+                return ShmGen.TestPeer.RoleVerbs.Run(args);
+            }
+
             Console.Error.WriteLine($"unknown verb {verb}");
             return 2;
     }

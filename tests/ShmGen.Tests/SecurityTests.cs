@@ -148,7 +148,7 @@ public sealed class SecurityTests
         Assert.Equal(4242, guard.Value);
     }
 
-    private static bool CanRunPeerAs(string[] wrapper)
+    internal static bool CanRunPeerAs(string[] wrapper)
     {
         var info = new System.Diagnostics.ProcessStartInfo(wrapper[0]) { UseShellExecute = false };
         foreach (var argument in wrapper[1..])

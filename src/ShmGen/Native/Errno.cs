@@ -8,6 +8,7 @@ internal static class Errno
 {
     public const int EPERM = 1;
     public const int ENOENT = 2;
+    public const int EBADF = 9;
     public const int ESRCH = 3;
     public const int ENXIO = 6;
     public const int EINTR = 4;
@@ -27,6 +28,8 @@ internal static class Errno
     public const int ELOOP = 40;
     public const int ETIMEDOUT = 110;
     public const int EDQUOT = 122;
+    public const int EBADMSG = 74;
+    public const int EINVAL = 22;
     public const int EOWNERDEAD = 130;
     public const int ENOTRECOVERABLE = 131;
 
@@ -37,6 +40,9 @@ internal static class Errno
         var name = errno switch
         {
             EPERM => "EPERM",
+            EBADF => "EBADF",
+            EINVAL => "EINVAL",
+            EBADMSG => "EBADMSG",
             ENOENT => "ENOENT",
             EINTR => "EINTR",
             EAGAIN => "EAGAIN",

@@ -149,6 +149,23 @@ public sealed unsafe class QueueRing<T> : IDisposable
     /// <param name="options">The name to remove, if not the attribute's.</param>
     public static bool TryUnlink(QueueDefinition definition, SegmentOptions? options) => SegmentMapping.TryUnlink(definition.Segment, options);
 
+    /// <summary>Creates an anonymous sealed queue (a memfd no holder can shrink or grow), to pass with <see cref="SendTo"/>.</summary>
+    public static QueueRing<T> CreateAnonymous(QueueDefinition definition, SegmentOptions? options)
+    {
+        Verify(definition);
+        return new QueueRing<T>(SegmentMapping.CreateAnonymous(definition.Segment, options, payload => InitializeControl(payload, definition)), definition);
+    }
+
+    /// <summary>Receives an anonymous sealed queue sent with <see cref="SendTo"/>, checked before it is mapped.</summary>
+    public static QueueRing<T> ReceiveFrom(QueueDefinition definition, System.Net.Sockets.Socket socket, SegmentOptions? options)
+    {
+        Verify(definition);
+        return Attached(SegmentMapping.ReceiveFrom(definition.Segment, socket, options), definition);
+    }
+
+    /// <summary>Passes this anonymous queue's descriptor over a Unix domain socket (SCM_RIGHTS).</summary>
+    public void SendTo(System.Net.Sockets.Socket socket) => _mapping.SendTo(socket);
+
     /// <summary>Adds <paramref name="item"/>, waiting while the queue is full.</summary>
     /// <param name="item">Copied into the queue.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -17,16 +17,20 @@ internal static unsafe class SegmentAttach
 {
     private const int MaxRetryDelayMs = 10;
 
-    public static SegmentMapping Open(SegmentDefinition definition, string name, SegmentOptions options)
+    /// <param name="definition">What this build expects.</param>
+    /// <param name="name">The validated name.</param>
+    /// <param name="options">Mode and timeouts.</param>
+    /// <param name="readOnly">A read-only view: O_RDONLY, PROT_READ, and group/other read bits count as asked for.</param>
+    public static SegmentMapping Open(SegmentDefinition definition, string name, SegmentOptions options, bool readOnly = false)
     {
         var expectedMode = (ushort)(options.Mode ?? definition.Mode);
         var deadline = Deadline.After(options.OpenTimeout, "options.OpenTimeout");
         var delayMs = 1;
         while (true)
         {
-            using (var file = ShmFile.OpenExisting(name, readOnly: false))
+            using (var file = ShmFile.OpenExisting(name, readOnly))
             {
-                ShmFile.Check(file, name, expectedMode);
+                ShmFile.Check(file, name, expectedMode, reader: readOnly);
                 if (!ShmFile.Flock(file, LibC.LOCK_SH | LibC.LOCK_NB))
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -62,7 +66,7 @@ internal static unsafe class SegmentAttach
                     {
                         return definition.Format == SegmentFormat.Raw
                             ? AttachRaw(definition, name, file, size, FileId.Of(st), options)
-                            : Attach(definition, name, file, size, FileId.Of(st), options);
+                            : Attach(definition, name, file, size, FileId.Of(st), options, readOnly);
                     }
                 }
             }
@@ -72,7 +76,7 @@ internal static unsafe class SegmentAttach
         }
     }
 
-    private static SegmentMapping Attach(SegmentDefinition definition, string name, SafeFileHandle file, long size, FileId id, SegmentOptions options)
+    private static SegmentMapping Attach(SegmentDefinition definition, string name, SafeFileHandle file, long size, FileId id, SegmentOptions options, bool readOnly)
     {
         if (size < SegmentHeader.Size)
         {
@@ -82,7 +86,7 @@ internal static unsafe class SegmentAttach
 
         // Never map past st_size: touching a page beyond the end of the file is a SIGBUS.
         var length = (nuint)size;
-        var mapping = ShmFile.Map(file, length, name);
+        var mapping = ShmFile.Map(file, length, name, writable: !readOnly);
         var problem = SegmentValidation.Validate((SegmentHeader*)mapping, size, definition, name);
         if (problem is not null)
         {
@@ -93,7 +97,7 @@ internal static unsafe class SegmentAttach
         }
 
         var segmentLock = new HeaderLock(&((SegmentHeader*)mapping)->Lock, name, id);
-        return new SegmentMapping(definition, name, mapping, length, id, isCreator: false, options.LockTimeout, segmentLock);
+        return new SegmentMapping(definition, name, mapping, length, id, isCreator: false, options.LockTimeout, segmentLock, readOnly);
     }
 
     /// <summary>A Raw segment has no header: the size is all there is to validate.</summary>

@@ -130,7 +130,8 @@ internal static unsafe class SegmentCreation
         }
     }
 
-    private static void InitializeHeader(SegmentHeader* header, SegmentDefinition definition, nuint total, PayloadInitializer? initializePayload)
+    /// <summary>Writes a new Standard segment's header and payload, ending with the release store of Ready.</summary>
+    internal static void InitializeHeader(SegmentHeader* header, SegmentDefinition definition, nuint total, PayloadInitializer? initializePayload)
     {
         header->Magic = SegmentHeader.ExpectedMagic;
         header->Version = SegmentHeader.CurrentVersion;

@@ -30,7 +30,7 @@ internal unsafe delegate void PayloadInitializer(byte* payload);
 /// <see cref="SegmentAttach"/> and <see cref="StaleSegments"/>. Infrastructure for generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class SegmentMapping : IDisposable
+public sealed unsafe partial class SegmentMapping : IDisposable
 {
     private const int DisposedBit = 1;
     private const int OneReference = 2;
@@ -41,13 +41,27 @@ public sealed unsafe class SegmentMapping : IDisposable
     private readonly byte* _payload;
     private readonly SegmentLock _lock;
     private readonly HeaderLock? _headerLock;
+    private readonly HeaderLock? _sequenceLock;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _descriptor;
     private readonly Func<bool> _isDisposeRequested;
     private nint _base;
 
     // (references << 1) | disposed. The handle itself owns one reference, which Dispose gives up.
     private int _references = OneReference;
 
-    internal SegmentMapping(SegmentDefinition definition, string name, byte* mapping, nuint length, FileId file, bool isCreator, TimeSpan lockTimeout, SegmentLock segmentLock)
+    // readOnly: a PROT_READ mapping (a read-only view): Lock throws, Snapshot still reads.
+    // descriptor: an anonymous segment's memfd, kept for SendTo and closed at unmap; null for a named one.
+    internal SegmentMapping(
+        SegmentDefinition definition,
+        string name,
+        byte* mapping,
+        nuint length,
+        FileId file,
+        bool isCreator,
+        TimeSpan lockTimeout,
+        SegmentLock segmentLock,
+        bool readOnly = false,
+        Microsoft.Win32.SafeHandles.SafeFileHandle? descriptor = null)
     {
         _definition = definition;
         Name = name;
@@ -56,7 +70,12 @@ public sealed unsafe class SegmentMapping : IDisposable
         _payload = mapping + (definition.Format == SegmentFormat.Raw ? 0 : SegmentHeader.Size);
         _file = file;
         _lock = segmentLock;
-        _headerLock = segmentLock as HeaderLock;
+        _sequenceLock = segmentLock as HeaderLock;
+
+        // A read-only mapping has no fast path into the lock: every Lock goes the slow way, which refuses it.
+        _headerLock = readOnly ? null : _sequenceLock;
+        IsReadOnly = readOnly;
+        _descriptor = descriptor;
         IsCreator = isCreator;
         DefaultLockTimeout = lockTimeout;
         _isDisposeRequested = () => IsDisposeRequested;
@@ -73,6 +92,15 @@ public sealed unsafe class SegmentMapping : IDisposable
 
     /// <summary>The file this mapping maps.</summary>
     internal FileId File => _file;
+
+    /// <summary>Whether the mapping is PROT_READ of an O_RDONLY descriptor (a read-only view).</summary>
+    internal bool IsReadOnly { get; }
+
+    /// <summary>Whether this is an anonymous sealed segment (a memfd with no name), as opposed to a /dev/shm name.</summary>
+    internal bool IsAnonymous => _descriptor is not null;
+
+    /// <summary>The anonymous segment's memfd, while the mapping lives.</summary>
+    internal Microsoft.Win32.SafeHandles.SafeFileHandle? Descriptor => _descriptor;
 
     /// <summary>The definition the segment was opened with.</summary>
     internal SegmentDefinition Definition => _definition;
@@ -211,6 +239,12 @@ public sealed unsafe class SegmentMapping : IDisposable
     /// </summary>
     public void Unlink()
     {
+        // An anonymous segment has no name to remove: the kernel frees it when its last descriptor and mapping are gone.
+        if (IsAnonymous)
+        {
+            return;
+        }
+
         if (ShmFile.UnlinkIfSame(Name, _file) && _definition.Format == SegmentFormat.Raw)
         {
             NamedSemaphoreLock.Unlink(Name);
@@ -340,7 +374,7 @@ public sealed unsafe class SegmentMapping : IDisposable
     public bool TrySnapshot<T>(out T value, TimeSpan timeout)
         where T : unmanaged
     {
-        if (_headerLock is not { } header)
+        if (_sequenceLock is not { } header)
         {
             return TrySnapshotUnderLock(out value, timeout);
         }
@@ -429,6 +463,13 @@ public sealed unsafe class SegmentMapping : IDisposable
     private bool LockContended<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
         where T : unmanaged
     {
+        if (IsReadOnly)
+        {
+            ReleaseReference();
+            throw new InvalidOperationException(
+                $"Shared memory segment '/{Name}' is mapped read-only: a read-only view never writes shared memory, the lock included. Use Snapshot().");
+        }
+
         try
         {
             var acquisition = _lock.Acquire(Deadline.After(timeout), _isDisposeRequested);
@@ -518,6 +559,7 @@ public sealed unsafe class SegmentMapping : IDisposable
         {
             ShmFile.Unmap((byte*)mapping, _length);
             _lock.Dispose();
+            _descriptor?.Dispose();
         }
     }
 }

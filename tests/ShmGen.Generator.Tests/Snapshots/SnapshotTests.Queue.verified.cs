@@ -122,5 +122,27 @@ namespace Demo.Jobs
 
         /// <summary>Unmaps the queue. Idempotent; never unlinks.</summary>
         public void Dispose() => _ring.Dispose();
+
+        /// <summary>
+        /// Creates an anonymous queue: memory with no name (memfd_create), sealed so that no holder can shrink or
+        /// grow it. Hand it to peers with <see cref="SendTo"/>; the kernel frees it when the last holder is gone.
+        /// <c>shmgen</c> cannot list it, and <see cref="Unlink"/> does nothing.
+        /// </summary>
+        /// <param name="options">The name (a label only: <see cref="Name"/> shows it).</param>
+        public static JobQueue CreateAnonymous(global::ShmGen.SegmentOptions? options = null) =>
+            new(global::ShmGen.Runtime.QueueRing<global::Demo.Jobs.Job>.CreateAnonymous(s_definition, options));
+
+        /// <summary>
+        /// Receives an anonymous queue sent with <see cref="SendTo"/> over a Unix domain socket, checking the
+        /// descriptor's seals, access mode, size and header before mapping it. Blocks up to the socket's ReceiveTimeout (0: forever).
+        /// </summary>
+        /// <param name="socket">A connected Unix domain socket.</param>
+        /// <param name="options">The name used in messages.</param>
+        public static JobQueue ReceiveFrom(global::System.Net.Sockets.Socket socket, global::ShmGen.SegmentOptions? options = null) =>
+            new(global::ShmGen.Runtime.QueueRing<global::Demo.Jobs.Job>.ReceiveFrom(s_definition, socket, options));
+
+        /// <summary>Passes this anonymous queue's descriptor over a Unix domain socket (SCM_RIGHTS).</summary>
+        /// <param name="socket">A connected Unix domain socket.</param>
+        public void SendTo(global::System.Net.Sockets.Socket socket) => _ring.SendTo(socket);
     }
 }
