@@ -18,7 +18,12 @@ public sealed partial class ShmGenerator
             return $"{prefix}{outer}{GeneratedTypeName(spec)}.g.cs";
         }
 
-        public static string GeneratedTypeName(SegmentSpec spec) => spec.TypeName + (spec.Kind == SharedTypeKind.Queue ? "Queue" : "Segment");
+        public static string GeneratedTypeName(SegmentSpec spec) => spec.TypeName + spec.Kind switch
+        {
+            SharedTypeKind.Queue => "Queue",
+            SharedTypeKind.Topic => "Topic",
+            _ => "Segment",
+        };
 
         public static string Emit(SegmentSpec spec)
         {
@@ -41,6 +46,10 @@ public sealed partial class ShmGenerator
             {
                 // Queues take no lock a caller could abandon, so the item struct gets no OnLockAbandoned hook.
                 EmitQueue(writer, spec);
+            }
+            else if (spec.Kind == SharedTypeKind.Topic)
+            {
+                EmitTopic(writer, spec);
             }
             else
             {

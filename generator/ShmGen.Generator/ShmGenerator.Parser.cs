@@ -53,14 +53,14 @@ public sealed partial class ShmGenerator
                 }
             }
 
-            if (kind == SharedTypeKind.Queue && !QueueRules.IsValidCapacity(capacity))
+            if (kind is SharedTypeKind.Queue or SharedTypeKind.Topic && !QueueRules.IsValidCapacity(capacity))
             {
                 return null;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
             var layout = LayoutCalculator.Compute(type);
-            // SHM010 is about the segment's Guard; a queue has none, so its items may name a field Data.
+            // SHM010 is about the segment's Guard; queues and topics have none, so its items may name a field Data.
             if (!layout.IsShareable || (kind == SharedTypeKind.Segment && HasGuardNameClash(type)))
             {
                 return null;

@@ -5,7 +5,7 @@ using ShmGen.Generator.Model;
 namespace ShmGen.Generator;
 
 /// <summary>
-/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct and <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
+/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct , <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct and <c>{Struct}Topic</c> for every <c>[SharedTopic]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class ShmGenerator : IIncrementalGenerator
@@ -36,5 +36,17 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.ValidQueues);
 
         context.RegisterSourceOutput(queues, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
+
+        var topics = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                TypeNames.SharedTopicAttributeMetadataName,
+                static (node, _) => node is StructDeclarationSyntax,
+                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Topic, cancellationToken))
+            .WithTrackingName(TrackingNames.TopicSpecs)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.ValidTopics);
+
+        context.RegisterSourceOutput(topics, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
     }
 }

@@ -7,6 +7,7 @@ internal enum SharedTypeKind
 {
     Segment,
     Queue,
+    Topic,
 }
 
 /// <summary>

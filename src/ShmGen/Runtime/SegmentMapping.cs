@@ -407,9 +407,12 @@ public sealed unsafe class SegmentMapping : IDisposable
 
     [DoesNotReturn]
     internal void ThrowDisposed() =>
-        throw (_definition.Kind == SegmentKind.Queue
-            ? new ObjectDisposedException(_definition.TypeName + "Queue", $"Queue '/{Name}' was disposed; its mapping is gone.")
-            : new ObjectDisposedException(_definition.TypeName + "Segment", $"Shared memory segment '/{Name}' was disposed; its mapping is gone."));
+        throw (_definition.Kind switch
+        {
+            SegmentKind.Queue => new ObjectDisposedException(_definition.TypeName + "Queue", $"Queue '/{Name}' was disposed; its mapping is gone."),
+            SegmentKind.Topic => new ObjectDisposedException(_definition.TypeName + "Topic", $"Topic '/{Name}' was disposed; its mapping is gone."),
+            _ => new ObjectDisposedException(_definition.TypeName + "Segment", $"Shared memory segment '/{Name}' was disposed; its mapping is gone."),
+        });
 
     /// <summary>What a Guard's Wait or Notify throws once the guard was disposed (or was never taken).</summary>
     public static InvalidOperationException GuardReleased() => new(
