@@ -149,6 +149,8 @@ public sealed partial class ShmGenerator
                     /// <summary>Unmaps the queue. Idempotent; never unlinks.</summary>
                     public void Dispose() => _ring.Dispose();
                     """);
+
+                EmitQueueBatchesAndLoans(writer, spec);
             }
         }
     }

@@ -12,7 +12,7 @@ namespace ShmGen.Runtime;
 /// thousand pending receives cost one thread, not a thousand thread-pool threads. Completions run asynchronously
 /// (never on that thread).
 /// </summary>
-public sealed partial class TopicRing<T>
+public sealed unsafe partial class TopicRing<T>
 {
     private readonly object _pendingGate = new();
     private readonly List<PendingReceive> _pending = [];
