@@ -7,9 +7,9 @@ public sealed partial class ShmGenerator
     internal static partial class Emitter
     {
         /// <summary>The queue's batch and zero-copy members (the runtime's QueueRing.Batches.cs and QueueRing.Loans.cs).</summary>
-        private static void EmitQueueBatchesAndLoans(SourceWriter writer, SegmentSpec spec)
+        private static void EmitQueueBatchesAndLoans(SourceWriter writer, QueueSpec spec)
         {
-            var type = spec.FullyQualifiedTypeName;
+            var type = spec.Type.FullyQualifiedTypeName;
             writer.Line();
             writer.Lines($$"""
                 /// <summary>Adds copies of every item of <paramref name="items"/>, in order, waiting while the queue is full.</summary>

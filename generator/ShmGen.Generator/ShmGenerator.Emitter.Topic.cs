@@ -1,6 +1,6 @@
 using System.Globalization;
+using ShmGen.Contract;
 using ShmGen.Generator.Model;
-using ShmGen.Layout;
 
 namespace ShmGen.Generator;
 
@@ -8,35 +8,28 @@ public sealed partial class ShmGenerator
 {
     internal static partial class Emitter
     {
-        /// <summary>The slot protocol version of the runtime's TopicRing (TopicControl.CurrentVersion).</summary>
-        private const int TopicFormatVersion = 1;
-
-        /// <summary>The topic's canonical layout: protocol version and capacity, then the item's layout (see the queue's).</summary>
-        public static string TopicLayoutDescription(SegmentSpec spec) =>
-            $"topic={TopicFormatVersion.ToString(CultureInfo.InvariantCulture)};capacity={spec.Capacity.ToString(CultureInfo.InvariantCulture)};{spec.LayoutDescription}";
-
-        private static void EmitTopic(SourceWriter writer, SegmentSpec spec)
+        private static void EmitTopic(SourceWriter writer, TopicSpec spec)
         {
-            var type = spec.FullyQualifiedTypeName;
-            var topic = GeneratedTypeName(spec);
+            var type = spec.Type.FullyQualifiedTypeName;
+            var topic = spec.Type.TypeName + ShmContract.TopicSuffix;
             var ring = $"{TypeNames.TopicRing}<{type}>";
             var subscriber = $"{TypeNames.TopicSubscriber}<{type}>";
-            var description = TopicLayoutDescription(spec);
-            var fingerprint = LayoutFingerprint.Compute(description);
+            var description = spec.Description;
+            var fingerprint = spec.Fingerprint;
             writer.Lines($$"""
                 /// <summary>
-                /// The publish/subscribe topic <c>/{{spec.SegmentName}}</c> of <see cref="{{type}}"/> items in POSIX shared memory,
+                /// The publish/subscribe topic <c>/{{spec.Type.SharedName}}</c> of <see cref="{{type}}"/> items in POSIX shared memory,
                 /// for any number of publisher and subscriber processes: <see cref="Publish(in {{type}})"/> never blocks (the ring
                 /// keeps the last <see cref="Capacity"/> items), and each <see cref="Subscriber"/> sees every item published after
                 /// it subscribed while it keeps up. Dispose to unmap.
                 /// </summary>
                 [{{TypeNames.GeneratedCode}}("ShmGen", "{{Version}}")]
                 """);
-            using (writer.Block($"{spec.Accessibility} sealed partial class {topic} : {TypeNames.IDisposable}"))
+            using (writer.Block($"{spec.Type.Accessibility} sealed partial class {topic} : {TypeNames.IDisposable}"))
             {
                 writer.Lines($$"""
                     /// <summary>The topic's POSIX name without the leading '/', from the attribute.</summary>
-                    public const string DefaultName = "{{spec.SegmentName}}";
+                    public const string DefaultName = "{{spec.Type.SharedName}}";
 
                     /// <summary>FNV-1a 64 of <see cref="LayoutDescription"/>: openers refuse a topic with another fingerprint.</summary>
                     public const ulong LayoutFingerprint = 0x{{fingerprint.ToString("X16", CultureInfo.InvariantCulture)}}UL;
@@ -46,13 +39,13 @@ public sealed partial class ShmGenerator
 
                     private static readonly {{TypeNames.TopicDefinition}} s_definition = new(
                         DefaultName,
-                        "{{spec.DisplayTypeName}}",
+                        "{{spec.Type.DisplayTypeName}}",
                         LayoutFingerprint,
                         LayoutDescription,
                         {{spec.Capacity.ToString(CultureInfo.InvariantCulture)}},
-                        {{spec.PayloadSize.ToString(CultureInfo.InvariantCulture)}},
-                        {{spec.PayloadAlignment.ToString(CultureInfo.InvariantCulture)}},
-                        ({{TypeNames.UnixFileMode}}){{spec.Mode.ToString(CultureInfo.InvariantCulture)}});
+                        {{spec.Item.Size.ToString(CultureInfo.InvariantCulture)}},
+                        {{spec.Item.Alignment.ToString(CultureInfo.InvariantCulture)}},
+                        ({{TypeNames.UnixFileMode}}){{((int)spec.Type.Mode).ToString(CultureInfo.InvariantCulture)}});
 
                     private readonly {{ring}} _ring;
 

@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShmGen.Contract;
 using ShmGen.Generator.Model;
 using ShmGen.Layout;
 
@@ -14,38 +15,78 @@ public sealed partial class ShmGenerator
     /// <summary>Symbols to model. Returns null for anything the analyzers flag as an error: the generator stays silent.</summary>
     internal static class Parser
     {
-        private const int DefaultMode = 0x180; // 0600
-
-        public static SegmentSpec? Parse(GeneratorAttributeSyntaxContext context, SharedTypeKind kind, CancellationToken cancellationToken)
+        public static SegmentSpec? ParseSegment(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type || type.TypeKind != TypeKind.Struct || type.IsRefLikeType)
+            if (!TryReadTarget(context, cancellationToken, out var type, out var attribute, out var name))
             {
                 return null;
             }
 
-            if (!IsPartialAll(type, cancellationToken))
-            {
-                return null;
-            }
-
-            var attribute = context.Attributes[0];
-            if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name || SegmentNameRules.GetError(name) is not null)
-            {
-                return null;
-            }
-
-            var mode = DefaultMode;
-            var format = 0;
-            var capacity = QueueRules.DefaultCapacity;
+            var mode = ShmContract.DefaultMode;
+            var format = PayloadFormat.Standard;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
                 {
                     case "Mode" when argument.Value.Value is int m:
-                        mode = m;
+                        mode = (FileModeBits)m;
                         break;
                     case "Format" when argument.Value.Value is int f:
-                        format = f;
+                        format = (PayloadFormat)f;
+                        break;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var layout = LayoutCalculator.Compute(type);
+            if (!layout.IsShareable || HasGuardNameClash(type))
+            {
+                return null;
+            }
+
+            return new SegmentSpec(Target(type, name, mode), format, Layout(layout), Accessors(type).ToEquatableArray());
+        }
+
+        public static QueueSpec? ParseQueue(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (!TryReadRing(context, cancellationToken, out var target, out var capacity, out var item))
+            {
+                return null;
+            }
+
+            var description = LayoutDescription.WriteQueue(capacity, item.Description);
+            return new QueueSpec(target, capacity, item, LayoutFingerprint.Compute(description), description);
+        }
+
+        public static TopicSpec? ParseTopic(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (!TryReadRing(context, cancellationToken, out var target, out var capacity, out var item))
+            {
+                return null;
+            }
+
+            var description = LayoutDescription.WriteTopic(capacity, item.Description);
+            return new TopicSpec(target, capacity, item, LayoutFingerprint.Compute(description), description);
+        }
+
+        /// <summary>What queues and topics share: a ring of items with a Capacity (SHM009) and a Mode.</summary>
+        private static bool TryReadRing(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken, out SharedTypeSpec target, out int capacity, out PayloadLayoutSpec item)
+        {
+            target = null!;
+            item = null!;
+            capacity = ShmContract.DefaultQueueCapacity;
+            if (!TryReadTarget(context, cancellationToken, out var type, out var attribute, out var name))
+            {
+                return false;
+            }
+
+            var mode = ShmContract.DefaultMode;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Mode" when argument.Value.Value is int m:
+                        mode = (FileModeBits)m;
                         break;
                     case "Capacity" when argument.Value.Value is int c:
                         capacity = c;
@@ -53,44 +94,69 @@ public sealed partial class ShmGenerator
                 }
             }
 
-            if (kind is SharedTypeKind.Queue or SharedTypeKind.Topic && !QueueRules.IsValidCapacity(capacity))
+            if (!QueueRules.IsValidCapacity(capacity))
             {
-                return null;
+                return false;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            // SHM010 is about the segment's Guard; queues and topics have none, so their items may name a field Data.
             var layout = LayoutCalculator.Compute(type);
-            // SHM010 is about the segment's Guard; queues and topics have none, so its items may name a field Data.
-            if (!layout.IsShareable || (kind == SharedTypeKind.Segment && HasGuardNameClash(type)))
+            if (!layout.IsShareable)
             {
-                return null;
+                return false;
             }
 
+            item = Layout(layout);
+            target = Target(type, name, mode);
+            return true;
+        }
+
+        /// <summary>The checks every shared type needs: a partial, non-generic struct (record structs too) with a valid name.</summary>
+        private static bool TryReadTarget(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken, out INamedTypeSymbol type, out AttributeData attribute, out string name)
+        {
+            type = null!;
+            attribute = null!;
+            name = null!;
+            if (context.TargetSymbol is not INamedTypeSymbol { TypeKind: TypeKind.Struct, IsRefLikeType: false } target || !IsPartialAll(target, cancellationToken))
+            {
+                return false;
+            }
+
+            var first = context.Attributes[0];
+            if (first.ConstructorArguments.Length != 1 || first.ConstructorArguments[0].Value is not string value || SegmentNameRules.GetError(value) is not null)
+            {
+                return false;
+            }
+
+            type = target;
+            attribute = first;
+            name = value;
+            return true;
+        }
+
+        private static SharedTypeSpec Target(INamedTypeSymbol type, string name, FileModeBits mode)
+        {
             var containing = new List<ContainingTypeSpec>();
             for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 containing.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Name));
             }
 
-            return new SegmentSpec(
-                kind,
+            return new SharedTypeSpec(
                 type.ContainingNamespace.IsGlobalNamespace ? string.Empty : type.ContainingNamespace.ToDisplayString(),
                 containing.ToEquatableArray(),
                 type.Name,
+                Keyword(type),
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                 type.ToDisplayString(),
                 AccessibilityKeyword(type.DeclaredAccessibility),
                 name,
-                mode,
-                format,
-                capacity,
-                layout.Size,
-                layout.Alignment,
-                layout.Fingerprint,
-                layout.Description,
-                Accessors(type).ToEquatableArray(),
-                layout.Leaves.ToEquatableArray());
+                mode);
         }
+
+        private static PayloadLayoutSpec Layout(TypeLayout layout) =>
+            new(layout.Size, layout.Alignment, layout.Fingerprint, layout.Description, layout.Leaves.ToEquatableArray());
 
         // SHM010: the Guard's accessors are named after the fields, beside its own members (Data, WasAbandoned, Dispose).
         private static bool HasGuardNameClash(INamedTypeSymbol type) =>

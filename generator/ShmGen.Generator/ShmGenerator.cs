@@ -1,11 +1,11 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using ShmGen.Generator.Model;
 
 namespace ShmGen.Generator;
 
 /// <summary>
-/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct , <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct and <c>{Struct}Topic</c> for every <c>[SharedTopic]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
+/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct, <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct and <c>{Struct}Topic</c> for every <c>[SharedTopic]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class ShmGenerator : IIncrementalGenerator
@@ -16,8 +16,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
         var segments = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 TypeNames.SharedSegmentAttributeMetadataName,
-                static (node, _) => node is StructDeclarationSyntax,
-                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Segment, cancellationToken))
+                static (node, _) => IsStructDeclaration(node),
+                static (context, cancellationToken) => Parser.ParseSegment(context, cancellationToken))
             .WithTrackingName(TrackingNames.SegmentSpecs)
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!)
@@ -28,8 +28,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
         var queues = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 TypeNames.SharedQueueAttributeMetadataName,
-                static (node, _) => node is StructDeclarationSyntax,
-                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Queue, cancellationToken))
+                static (node, _) => IsStructDeclaration(node),
+                static (context, cancellationToken) => Parser.ParseQueue(context, cancellationToken))
             .WithTrackingName(TrackingNames.QueueSpecs)
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!)
@@ -40,8 +40,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
         var topics = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 TypeNames.SharedTopicAttributeMetadataName,
-                static (node, _) => node is StructDeclarationSyntax,
-                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Topic, cancellationToken))
+                static (node, _) => IsStructDeclaration(node),
+                static (context, cancellationToken) => Parser.ParseTopic(context, cancellationToken))
             .WithTrackingName(TrackingNames.TopicSpecs)
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!)
@@ -49,4 +49,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(topics, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
     }
+
+    /// <summary>A <c>struct</c> or a <c>record struct</c>: record structs are structs, laid out the same way.</summary>
+    private static bool IsStructDeclaration(SyntaxNode node) =>
+        node is StructDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: (int)SyntaxKind.StructKeyword };
 }

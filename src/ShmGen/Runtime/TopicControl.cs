@@ -22,7 +22,7 @@ internal struct TopicControl
     public const int Size = 384;
 
     /// <summary>The slot protocol and geometry described above; part of <c>LayoutDescription</c> as <c>topic=1</c>.</summary>
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = Contract.ShmContract.TopicProtocolVersion;
 
     [FieldOffset(0)] public uint Version;
     [FieldOffset(4)] public uint Capacity;
