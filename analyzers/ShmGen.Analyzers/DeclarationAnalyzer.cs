@@ -61,7 +61,7 @@ public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
             claims.Add(new NameClaim(name, type, AttributeSyntaxLocations.PositionalArgument(attribute) ?? ShmGenSymbols.FirstLocation(type)));
         }
 
-        if (kind == SharedKind.Queue &&
+        if (kind is SharedKind.Queue or SharedKind.Topic &&
             ShmGenSymbols.TryGetNamedArgument(attribute, "Capacity", out var capacity) &&
             capacity.Value is int value &&
             !QueueRules.IsValidCapacity(value))

@@ -87,7 +87,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.InvalidCapacity,
         "Queue capacity must be a power of two in [2, 2^24]",
         "Queue capacity {0} is not a power of two in [2, 16777216]",
-        "The shared queue indexes its ring with sequence & (Capacity - 1), which only works for powers of two; one slot cannot tell full from empty, and more than 2^24 slots make the segment unreasonably large.",
+        "The shared queue (and a topic likewise) indexes its ring with sequence & (Capacity - 1), which only works for powers of two; one slot cannot tell full from empty, and more than 2^24 slots make the segment unreasonably large.",
         DeclarationCategory,
         DiagnosticSeverity.Error);
 

@@ -9,13 +9,15 @@ internal enum SharedKind
 {
     Segment,
     Queue,
+    Topic,
 }
 
 /// <summary>The ShmGen and BCL symbols the analyzers look for, resolved once per compilation.</summary>
 internal sealed class ShmGenSymbols
 {
-    private ShmGenSymbols(Compilation compilation, INamedTypeSymbol? sharedSegment, INamedTypeSymbol? sharedQueue)
+    private ShmGenSymbols(Compilation compilation, INamedTypeSymbol? sharedSegment, INamedTypeSymbol? sharedQueue, INamedTypeSymbol? sharedTopic)
     {
+        SharedTopicAttribute = sharedTopic;
         SharedSegmentAttribute = sharedSegment;
         SharedQueueAttribute = sharedQueue;
         SegmentOptions = compilation.GetTypeByMetadataName("ShmGen.SegmentOptions");
@@ -29,6 +31,8 @@ internal sealed class ShmGenSymbols
     public INamedTypeSymbol? SharedSegmentAttribute { get; }
 
     public INamedTypeSymbol? SharedQueueAttribute { get; }
+
+    public INamedTypeSymbol? SharedTopicAttribute { get; }
 
     public INamedTypeSymbol? SegmentOptions { get; }
 
@@ -48,10 +52,11 @@ internal sealed class ShmGenSymbols
     {
         var segment = compilation.GetTypeByMetadataName("ShmGen.SharedSegmentAttribute");
         var queue = compilation.GetTypeByMetadataName("ShmGen.SharedQueueAttribute");
-        return segment is null && queue is null ? null : new ShmGenSymbols(compilation, segment, queue);
+        var topic = compilation.GetTypeByMetadataName("ShmGen.SharedTopicAttribute");
+        return segment is null && queue is null && topic is null ? null : new ShmGenSymbols(compilation, segment, queue, topic);
     }
 
-    /// <summary>The <c>[SharedSegment]</c> or <c>[SharedQueue]</c> attribute on <paramref name="type"/>, if any.</summary>
+    /// <summary>The <c>[SharedSegment]</c>, <c>[SharedQueue]</c> or <c>[SharedTopic]</c> attribute on <paramref name="type"/>, if any.</summary>
     public bool TryGetSharedAttribute(INamedTypeSymbol type, out AttributeData attribute, out SharedKind kind)
     {
         foreach (var candidate in type.GetAttributes())
@@ -72,6 +77,13 @@ internal sealed class ShmGenSymbols
             {
                 attribute = candidate;
                 kind = SharedKind.Queue;
+                return true;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(candidate.AttributeClass, SharedTopicAttribute))
+            {
+                attribute = candidate;
+                kind = SharedKind.Topic;
                 return true;
             }
         }

@@ -138,6 +138,8 @@ public sealed partial class ShmGenerator
                     """);
                 writer.Line();
                 EmitQueueAccessRoles(writer, spec);
+
+                EmitQueueBatchesAndLoans(writer, spec);
             }
         }
     }

@@ -18,6 +18,8 @@ public sealed partial class ShmGenerator
 
         public static string HintName(QueueSpec spec) => HintName(spec.Type, ShmContract.QueueSuffix);
 
+        public static string HintName(TopicSpec spec) => HintName(spec.Type, ShmContract.TopicSuffix);
+
         public static string Emit(SegmentSpec spec) => EmitFile(spec.Type, writer =>
         {
             EmitRepairHook(writer, spec);
@@ -27,6 +29,8 @@ public sealed partial class ShmGenerator
 
         // Queues take no lock a caller could abandon, so the item struct gets no OnLockAbandoned hook.
         public static string Emit(QueueSpec spec) => EmitFile(spec.Type, writer => EmitQueue(writer, spec));
+
+        public static string Emit(TopicSpec spec) => EmitFile(spec.Type, writer => EmitTopic(writer, spec));
 
         private static string HintName(SharedTypeSpec type, string suffix)
         {

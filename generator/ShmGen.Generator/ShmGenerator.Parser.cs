@@ -49,13 +49,38 @@ public sealed partial class ShmGenerator
 
         public static QueueSpec? ParseQueue(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (!TryReadTarget(context, cancellationToken, out var type, out var attribute, out var name))
+            if (!TryReadRing(context, cancellationToken, out var target, out var capacity, out var item))
             {
                 return null;
             }
 
+            var description = LayoutDescription.WriteQueue(capacity, item.Description);
+            return new QueueSpec(target, capacity, item, LayoutFingerprint.Compute(description), description);
+        }
+
+        public static TopicSpec? ParseTopic(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (!TryReadRing(context, cancellationToken, out var target, out var capacity, out var item))
+            {
+                return null;
+            }
+
+            var description = LayoutDescription.WriteTopic(capacity, item.Description);
+            return new TopicSpec(target, capacity, item, LayoutFingerprint.Compute(description), description);
+        }
+
+        /// <summary>What queues and topics share: a ring of items with a Capacity (SHM009) and a Mode.</summary>
+        private static bool TryReadRing(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken, out SharedTypeSpec target, out int capacity, out PayloadLayoutSpec item)
+        {
+            target = null!;
+            item = null!;
+            capacity = ShmContract.DefaultQueueCapacity;
+            if (!TryReadTarget(context, cancellationToken, out var type, out var attribute, out var name))
+            {
+                return false;
+            }
+
             var mode = ShmContract.DefaultMode;
-            var capacity = ShmContract.DefaultQueueCapacity;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -71,20 +96,20 @@ public sealed partial class ShmGenerator
 
             if (!QueueRules.IsValidCapacity(capacity))
             {
-                return null;
+                return false;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            // SHM010 is about the segment's Guard; a queue has none, so its items may name a field Data.
+            // SHM010 is about the segment's Guard; queues and topics have none, so their items may name a field Data.
             var layout = LayoutCalculator.Compute(type);
             if (!layout.IsShareable)
             {
-                return null;
+                return false;
             }
 
-            var item = Layout(layout);
-            var description = LayoutDescription.WriteQueue(capacity, item.Description);
-            return new QueueSpec(Target(type, name, mode), capacity, item, LayoutFingerprint.Compute(description), description);
+            item = Layout(layout);
+            target = Target(type, name, mode);
+            return true;
         }
 
         /// <summary>The checks every shared type needs: a partial, non-generic struct (record structs too) with a valid name.</summary>

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace ShmGen.Generator;
 
 /// <summary>
-/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct and <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
+/// Emits <c>{Struct}Segment</c> for every <c>[SharedSegment]</c> struct, <c>{Struct}Queue</c> for every <c>[SharedQueue]</c> struct and <c>{Struct}Topic</c> for every <c>[SharedTopic]</c> struct. It reports nothing: invalid input is skipped and the analyzers explain why.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class ShmGenerator : IIncrementalGenerator
@@ -36,6 +36,18 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.ValidQueues);
 
         context.RegisterSourceOutput(queues, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
+
+        var topics = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                TypeNames.SharedTopicAttributeMetadataName,
+                static (node, _) => IsStructDeclaration(node),
+                static (context, cancellationToken) => Parser.ParseTopic(context, cancellationToken))
+            .WithTrackingName(TrackingNames.TopicSpecs)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
+            .WithTrackingName(TrackingNames.ValidTopics);
+
+        context.RegisterSourceOutput(topics, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
     }
 
     /// <summary>A <c>struct</c> or a <c>record struct</c>: record structs are structs, laid out the same way.</summary>

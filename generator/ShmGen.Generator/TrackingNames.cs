@@ -7,4 +7,6 @@ internal static class TrackingNames
     public const string ValidSegments = nameof(ValidSegments);
     public const string QueueSpecs = nameof(QueueSpecs);
     public const string ValidQueues = nameof(ValidQueues);
+    public const string TopicSpecs = nameof(TopicSpecs);
+    public const string ValidTopics = nameof(ValidTopics);
 }

@@ -5,6 +5,7 @@ internal static class TypeNames
 {
     public const string SharedSegmentAttributeMetadataName = "ShmGen.SharedSegmentAttribute";
     public const string SharedQueueAttributeMetadataName = "ShmGen.SharedQueueAttribute";
+    public const string SharedTopicAttributeMetadataName = "ShmGen.SharedTopicAttribute";
 
     public const string SegmentOptions = "global::ShmGen.SegmentOptions";
     public const string SegmentFormat = "global::ShmGen.SegmentFormat";
@@ -14,6 +15,9 @@ internal static class TypeNames
     public const string LockRepair = "global::ShmGen.Runtime.LockRepair";
     public const string QueueRing = "global::ShmGen.Runtime.QueueRing";
     public const string QueueDefinition = "global::ShmGen.Runtime.QueueDefinition";
+    public const string TopicRing = "global::ShmGen.Runtime.TopicRing";
+    public const string TopicSubscriber = "global::ShmGen.Runtime.TopicSubscriber";
+    public const string TopicDefinition = "global::ShmGen.Runtime.TopicDefinition";
     public const string IDisposable = "global::System.IDisposable";
     public const string TimeSpan = "global::System.TimeSpan";
     public const string CancellationToken = "global::System.Threading.CancellationToken";

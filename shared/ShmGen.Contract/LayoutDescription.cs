@@ -60,6 +60,10 @@ internal sealed class LayoutDescription
     public static string WriteQueue(int capacity, string itemDescription) =>
         "queue=" + Format(ShmContract.QueueProtocolVersion) + Separator + "capacity=" + Format(capacity) + Separator + itemDescription;
 
+    /// <summary>A topic's description: its protocol version and capacity, then its item's (see <see cref="WriteQueue"/>).</summary>
+    public static string WriteTopic(int capacity, string itemDescription) =>
+        "topic=" + Format(ShmContract.TopicProtocolVersion) + Separator + "capacity=" + Format(capacity) + Separator + itemDescription;
+
     /// <summary>Reads a description; <see langword="null"/> when a part is in neither form.</summary>
     /// <param name="description">The text, e.g. from a segment header.</param>
     /// <param name="isTruncated">Whether the text was cut at a capacity: a malformed last part is then ignored.</param>

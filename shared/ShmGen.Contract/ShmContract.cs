@@ -17,6 +17,9 @@ internal static class ShmContract
     /// </summary>
     public const int QueueProtocolVersion = 2;
 
+    /// <summary>The version of the topic's slot protocol and control block (<c>topic=1;...</c> in its layout description).</summary>
+    public const int TopicProtocolVersion = 1;
+
     /// <summary>The permission bits a segment or queue gets when the attribute does not set <c>Mode</c>: 0600.</summary>
     public const FileModeBits DefaultMode = FileModeBits.UserRead | FileModeBits.UserWrite;
 

@@ -191,6 +191,15 @@ public class DeclarationAnalyzerTests
         """);
 
     [Fact]
+    public Task SHM009_and_the_declaration_rules_cover_topics() => VerifyDeclaration.AnalyzerAsync("""
+        [SharedTopic("shm009-topic", Capacity = {|SHM009:100|})]
+        public partial struct Tick { public long Id; }
+
+        [SharedTopic("shm009-topic-ok", Capacity = 256)]
+        public struct {|SHM005:Quote|} { public long Id; }
+        """);
+
+    [Fact]
     public Task SHM009_near_miss_bounds_and_default_capacity() => VerifyDeclaration.AnalyzerAsync("""
         [SharedQueue("shm009-ok-a", Capacity = 2)]
         public partial struct Smallest { public long Id; }

@@ -23,6 +23,12 @@ public sealed class IncrementalTests
         {
             public long Id;
         }
+
+        [SharedTopic("prices", Capacity = 16)]
+        public partial struct Tick
+        {
+            public double Price;
+        }
         """;
 
     private const string Unrelated = """

@@ -343,7 +343,7 @@ public static unsafe class SegmentInspector
             Mode = mode,
             OwnerUserId = owner,
             InUse = inUse,
-            Kind = header.Kind is (uint)SegmentKind.Segment or (uint)SegmentKind.Queue ? (SegmentKind)header.Kind : null,
+            Kind = header.Kind is (uint)SegmentKind.Segment or (uint)SegmentKind.Queue or (uint)SegmentKind.Topic ? (SegmentKind)header.Kind : null,
             TypeName = ReadUtf8(header.TypeName, header.TypeNameLength, SegmentHeader.TypeNameCapacity),
             FormatVersion = header.Version,
             LayoutFingerprint = header.Fingerprint,
@@ -374,7 +374,7 @@ public static unsafe class SegmentInspector
             return (SegmentStatus.Corrupted, $"invalid state word {header.State}");
         }
 
-        if (header.Kind is not ((uint)SegmentKind.Segment or (uint)SegmentKind.Queue))
+        if (header.Kind is not ((uint)SegmentKind.Segment or (uint)SegmentKind.Queue or (uint)SegmentKind.Topic))
         {
             return (SegmentStatus.Corrupted, $"unknown kind {header.Kind}");
         }

@@ -73,10 +73,7 @@ public sealed class QueueDefinition
         // producer is writing its next item into, once per item (8-byte items between two processes on this project's
         // 2-core machine: about 15 -> 25 million a second). Larger slots keep the compact stride: their items span lines
         // anyway, and padding 72-byte slots to 128 measured no faster.
-        var slotAlignment = Math.Max(8, itemAlignment);
-        ItemOffset = slotAlignment;
-        var compact = (ItemOffset + itemSize + slotAlignment - 1) & ~(slotAlignment - 1);
-        SlotStride = compact <= CacheLine ? CacheLine : compact;
+        (ItemOffset, SlotStride) = SlotGeometry(itemSize, itemAlignment);
 
         var payload = QueueControl.Size + ((long)capacity * SlotStride);
         if (payload > int.MaxValue - SegmentHeader.Size - 64)
@@ -105,6 +102,18 @@ public sealed class QueueDefinition
 
     /// <summary>Bytes from a slot's state word to its item.</summary>
     internal int ItemOffset { get; }
+
+    /// <summary>
+    /// Where a slot's item starts and how far apart slots are, for a ring whose slots begin with an 8-byte state word
+    /// (queues and topics): the item at its natural alignment, strides that keep every state word 8-byte aligned, and a
+    /// cache line of its own for a slot that fits in one.
+    /// </summary>
+    internal static (int ItemOffset, int SlotStride) SlotGeometry(int itemSize, int itemAlignment)
+    {
+        var slotAlignment = Math.Max(8, itemAlignment);
+        var compact = (slotAlignment + itemSize + slotAlignment - 1) & ~(slotAlignment - 1);
+        return (slotAlignment, compact <= CacheLine ? CacheLine : compact);
+    }
 
     /// <summary>Throws when the queue would not fit in a segment, or its generated code does not match this runtime
     /// (checked before any system call).</summary>

@@ -13,6 +13,9 @@ public enum SegmentKind
 
     /// <summary>A <c>[SharedQueue]</c>: a ring of items plus its control block.</summary>
     Queue = 2,
+
+    /// <summary>A <c>[SharedTopic]</c>: a ring of the last items published plus its control block.</summary>
+    Topic = 3,
 }
 
 /// <summary>

@@ -127,6 +127,7 @@ internal static unsafe class SegmentValidation
     {
         (uint)SegmentKind.Segment => "segment",
         (uint)SegmentKind.Queue => "queue",
+        (uint)SegmentKind.Topic => "topic",
         _ => $"kind {kind}",
     };
 }

@@ -1,0 +1,118 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ShmGen.TopicPeer;
+
+namespace ShmGen.Topic.Tests;
+
+/// <summary>The topic's API within one process: what a subscriber sees, timeouts, async receives, errors.</summary>
+public sealed class TopicApiTests
+{
+    [Fact]
+    public void ASubscriberSeesOnlyWhatWasPublishedAfterItSubscribed()
+    {
+        using var scope = new TestScope();
+        using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        Assert.Equal(0, topic.Publish(Items.Small(0, 0)));
+        using var subscriber = topic.Subscribe();
+        Assert.False(subscriber.TryReceive(out _, TimeSpan.Zero));
+        Assert.Equal(1, topic.Publish(Items.Small(0, 1)));
+        Assert.Equal(1, subscriber.Receive().Sequence);
+        Assert.Equal(16, topic.Capacity);
+        Assert.Equal(0, subscriber.Missed);
+    }
+
+    [Fact]
+    public void AnOverrunSubscriberSkipsToTheOldestKeptItemAndCountsTheRest()
+    {
+        using var scope = new TestScope();
+        using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        using var subscriber = topic.Subscribe();
+        for (var i = 0; i < 100; i++)
+        {
+            topic.Publish(Items.Small(0, i));
+        }
+
+        Assert.Equal(100 - 16, subscriber.Receive().Sequence);
+        Assert.Equal(100 - 16, subscriber.Missed);
+    }
+
+    [Fact]
+    public void TryReceiveReturnsFalseWhenTheTimeoutRunsOut()
+    {
+        using var scope = new TestScope();
+        using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        using var subscriber = topic.Subscribe();
+        var started = Stopwatch.GetTimestamp();
+        Assert.False(subscriber.TryReceive(out _, TimeSpan.FromMilliseconds(300)));
+        Assert.InRange(Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(290), TimeSpan.FromSeconds(5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => subscriber.TryReceive(out _, TimeSpan.FromMilliseconds(-2)));
+    }
+
+    [Fact]
+    public async Task AThousandPendingAsyncReceivesShareOneThreadAndAllGetTheItem()
+    {
+        using var scope = new TestScope();
+        using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        var subscribers = Enumerable.Range(0, 1000).Select(_ => topic.Subscribe()).ToArray();
+        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        var pending = subscribers.Select(s => s.ReceiveAsync().AsTask()).ToArray();
+        await Task.Delay(200);
+        Assert.All(pending, t => Assert.False(t.IsCompleted));
+        var threadsDuring = Process.GetCurrentProcess().Threads.Count;
+        Assert.True(threadsDuring - threadsBefore < 20, $"{threadsDuring - threadsBefore} more threads for 1000 pending receives");
+        topic.Publish(Items.Small(7, 42));
+        var items = await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(items, item => Assert.Equal(42, item.Sequence));
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ACancelledAsyncReceiveTakesNothing()
+    {
+        using var scope = new TestScope();
+        using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        using var subscriber = topic.Subscribe();
+        using var cancel = new CancellationTokenSource();
+        var pending = subscriber.ReceiveAsync(cancel.Token).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        topic.Publish(Items.Small(0, 5));
+        Assert.Equal(5, (await subscriber.ReceiveAsync()).Sequence);
+    }
+
+    [Fact]
+    public async Task DisposingTheTopicFailsPendingReceives()
+    {
+        using var scope = new TestScope();
+        var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        var subscriber = topic.Subscribe();
+        var pending = subscriber.ReceiveAsync().AsTask();
+        await Task.Delay(50);
+        topic.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pending.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Throws<ObjectDisposedException>(() => topic.Publish(Items.Small(0, 0)));
+    }
+
+    [Fact]
+    public void OpeningATopicAsAQueueOrWithAnotherCapacityIsRefused()
+    {
+        using var scope = new TestScope();
+        var name = scope.NewName();
+        using var topic = SmallTickTopic.Create(TestScope.Options(name));
+        Assert.ThrowsAny<SharedSegmentException>(() => LoanItemQueue.Open(TestScope.Options(name)));
+        Assert.Throws<SegmentLayoutMismatchException>(() => TickTopic.Open(TestScope.Options(name)));
+        Assert.Throws<SegmentAlreadyExistsException>(() => SmallTickTopic.Create(TestScope.Options(name)));
+        using var second = SmallTickTopic.OpenOrCreate(TestScope.Options(name));
+        Assert.False(second.IsCreator);
+        second.Publish(Items.Small(0, 0));
+        Assert.Equal(1, topic.NextSequence);
+        topic.Unlink();
+        Assert.Throws<SegmentNotFoundException>(() => SmallTickTopic.Open(TestScope.Options(name)));
+    }
+}
