@@ -43,7 +43,7 @@ namespace ShmGen.Runtime;
 /// </remarks>
 /// <typeparam name="T">The item: an unmanaged struct whose layout the generator computed.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class QueueRing<T> : IDisposable
+public sealed unsafe partial class QueueRing<T> : IDisposable
     where T : unmanaged
 {
     // How often a waiter blocked on another process's claim checks that the claimer still lives.
