@@ -39,10 +39,13 @@ internal static unsafe class FutexWaitv
     public static int Wait(Entry* entries, int count, Tmds.Linux.timespec* deadline) =>
         (int)Tmds.Linux.LibC.syscall(SyscallNumber, (void*)entries, count, 0, (void*)deadline, LibC.CLOCK_MONOTONIC);
 
-    /// <summary>Whether this kernel has futex_waitv: a call with no words is EINVAL there, ENOSYS before 5.16.</summary>
+    /// <summary>
+    /// Whether futex_waitv can be used here: a call with no words is EINVAL where it exists; ENOSYS before 5.16, EPERM
+    /// (or anything else) from a seccomp filter that blocks it, as older container profiles do.
+    /// </summary>
     public static bool IsSupported()
     {
         var result = Wait(null, 0, null);
-        return result >= 0 || Marshal.GetLastPInvokeError() != Tmds.Linux.LibC.ENOSYS;
+        return result < 0 && Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.EINVAL;
     }
 }
