@@ -2,6 +2,7 @@
 //   ipc        the IPC comparison table: two processes ping-pong one message, every mechanism at 8/64/4096 bytes
 //   micro      BenchmarkDotNet: Guard access vs raw pointer vs accessor, lock costs, create/dispose/unlink
 //   queue      items/s from producer to consumer processes: shmgen-queue vs pipe vs unix-socket, 1x1 and 2x2
+//   async      wake-up latency of DequeueAsync beside sync Dequeue between two processes; threads with 1,000 pending calls
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
 using System.CommandLine;
 using System.Globalization;
@@ -9,6 +10,7 @@ using System.Linq;
 using ShmGen.Benchmarks.GeneratorCost;
 using ShmGen.Benchmarks.Ipc;
 using ShmGen.Benchmarks.Micro;
+using ShmGen.Benchmarks.Queues;
 using ShmGen.Benchmarks.Throughput;
 
 var quick = new Option<bool>("--quick") { Description = "Fewer round trips (20,000 per row): about a minute on 2 cores." };
@@ -79,7 +81,23 @@ var structCounts = new Option<int[]>("--structs") { Description = "Annotated str
 var generator = new Command("generator", "Time ShmGenerator with a GeneratorDriver: cold runs and an unrelated edit.") { structCounts };
 generator.SetAction(result => GeneratorCostRunner.Run(result.GetValue(structCounts) is { Length: > 0 } counts ? counts : [10, 100, 1000]));
 
-var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, micro, generator };
+var asyncSamples = new Option<int>("--samples") { Description = "Wake-ups per row (default 2,000).", DefaultValueFactory = _ => 2000 };
+var asyncMode = new Command("async", "Wake-up latency of DequeueAsync and Dequeue between processes, and threads with 1,000 pending calls.") { asyncSamples };
+asyncMode.SetAction(result => AsyncWakeupRunner.Run(result.GetValue(asyncSamples), TimeSpan.FromMilliseconds(1)));
+var asyncChildArguments = new[] { "mode", "waiter", "name", "samples" }.Select(name => new Argument<string>(name)).ToArray();
+var asyncChild = new Command("async-child", "The consumer of one async row (started by async).") { Hidden = true };
+foreach (var argument in asyncChildArguments)
+{
+    asyncChild.Add(argument);
+}
+
+asyncChild.SetAction(result => AsyncWakeupRunner.RunConsumer(
+    result.GetValue(asyncChildArguments[0])!,
+    result.GetValue(asyncChildArguments[1])!,
+    result.GetValue(asyncChildArguments[2])!,
+    int.Parse(result.GetValue(asyncChildArguments[3])!, CultureInfo.InvariantCulture)).GetAwaiter().GetResult());
+
+var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, micro, generator };
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return root.Parse(args).Invoke();
