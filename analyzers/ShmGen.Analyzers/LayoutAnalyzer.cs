@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using ShmGen.Contract;
 using ShmGen.Layout;
 
 namespace ShmGen.Analyzers;
@@ -15,7 +16,7 @@ namespace ShmGen.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LayoutAnalyzer : DiagnosticAnalyzer
 {
-    private const int RawFormat = 1;
+    private const int RawFormat = (int)PayloadFormat.Raw;
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =

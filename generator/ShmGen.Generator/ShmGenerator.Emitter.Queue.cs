@@ -1,6 +1,6 @@
 using System.Globalization;
+using ShmGen.Contract;
 using ShmGen.Generator.Model;
-using ShmGen.Layout;
 
 namespace ShmGen.Generator;
 
@@ -8,54 +8,41 @@ public sealed partial class ShmGenerator
 {
     internal static partial class Emitter
     {
-        /// <summary>The slot protocol version of the runtime's QueueRing (QueueControl.CurrentVersion).</summary>
-        private const int QueueFormatVersion = 2;
-
-        /// <summary>
-        /// The queue's canonical layout: protocol version and capacity, then the item's layout. Its fingerprint is the
-        /// queue's, so an opener built with another item layout or another capacity is refused, and the stored
-        /// description lets the error name what differs (<c>capacity: 1024 vs 512</c>).
-        /// </summary>
-        public static string QueueLayoutDescription(SegmentSpec spec) =>
-            $"queue={QueueFormatVersion.ToString(CultureInfo.InvariantCulture)};capacity={spec.Capacity.ToString(CultureInfo.InvariantCulture)};{spec.LayoutDescription}";
-
-        private static void EmitQueue(SourceWriter writer, SegmentSpec spec)
+        private static void EmitQueue(SourceWriter writer, QueueSpec spec)
         {
-            var type = spec.FullyQualifiedTypeName;
-            var queue = GeneratedTypeName(spec);
+            var type = spec.Type.FullyQualifiedTypeName;
+            var queue = spec.Type.TypeName + ShmContract.QueueSuffix;
             var ring = $"{TypeNames.QueueRing}<{type}>";
-            var description = QueueLayoutDescription(spec);
-            var fingerprint = LayoutFingerprint.Compute(description);
             writer.Lines($$"""
                 /// <summary>
-                /// The bounded multi-producer/multi-consumer queue <c>/{{spec.SegmentName}}</c> of <see cref="{{type}}"/> items in
+                /// The bounded multi-producer/multi-consumer queue <c>/{{spec.Type.SharedName}}</c> of <see cref="{{type}}"/> items in
                 /// POSIX shared memory, for any number of processes: <see cref="Enqueue(in {{type}})"/> stalls while it is full,
                 /// <see cref="Dequeue()"/> waits while it is empty, and every item is delivered at most once, exactly once
                 /// unless a process is killed while moving it. Dispose to unmap.
                 /// </summary>
                 [{{TypeNames.GeneratedCode}}("ShmGen", "{{Version}}")]
                 """);
-            using (writer.Block($"{spec.Accessibility} sealed partial class {queue} : {TypeNames.IDisposable}"))
+            using (writer.Block($"{spec.Type.Accessibility} sealed partial class {queue} : {TypeNames.IDisposable}"))
             {
                 writer.Lines($$"""
                     /// <summary>The queue's POSIX name without the leading '/', from the attribute.</summary>
-                    public const string DefaultName = "{{spec.SegmentName}}";
+                    public const string DefaultName = "{{spec.Type.SharedName}}";
 
                     /// <summary>FNV-1a 64 of <see cref="LayoutDescription"/>: openers refuse a queue with another fingerprint.</summary>
-                    public const ulong LayoutFingerprint = 0x{{fingerprint.ToString("X16", CultureInfo.InvariantCulture)}}UL;
+                    public const ulong LayoutFingerprint = 0x{{spec.Fingerprint.ToString("X16", CultureInfo.InvariantCulture)}}UL;
 
                     /// <summary>The queue's layout this build computed at compile time: protocol version, capacity, the item's size, alignment and fields.</summary>
-                    public const string LayoutDescription = "{{description}}";
+                    public const string LayoutDescription = "{{spec.Description}}";
 
                     private static readonly {{TypeNames.QueueDefinition}} s_definition = new(
                         DefaultName,
-                        "{{spec.DisplayTypeName}}",
+                        "{{spec.Type.DisplayTypeName}}",
                         LayoutFingerprint,
                         LayoutDescription,
                         {{spec.Capacity.ToString(CultureInfo.InvariantCulture)}},
-                        {{spec.PayloadSize.ToString(CultureInfo.InvariantCulture)}},
-                        {{spec.PayloadAlignment.ToString(CultureInfo.InvariantCulture)}},
-                        ({{TypeNames.UnixFileMode}}){{spec.Mode.ToString(CultureInfo.InvariantCulture)}});
+                        {{spec.Item.Size.ToString(CultureInfo.InvariantCulture)}},
+                        {{spec.Item.Alignment.ToString(CultureInfo.InvariantCulture)}},
+                        ({{TypeNames.UnixFileMode}}){{((int)spec.Type.Mode).ToString(CultureInfo.InvariantCulture)}});
 
                     private readonly {{ring}} _ring;
 

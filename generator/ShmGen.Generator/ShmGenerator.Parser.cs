@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ShmGen.Contract;
 using ShmGen.Generator.Model;
 using ShmGen.Layout;
 
@@ -14,38 +15,53 @@ public sealed partial class ShmGenerator
     /// <summary>Symbols to model. Returns null for anything the analyzers flag as an error: the generator stays silent.</summary>
     internal static class Parser
     {
-        private const int DefaultMode = 0x180; // 0600
-
-        public static SegmentSpec? Parse(GeneratorAttributeSyntaxContext context, SharedTypeKind kind, CancellationToken cancellationToken)
+        public static SegmentSpec? ParseSegment(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type || type.TypeKind != TypeKind.Struct || type.IsRefLikeType)
+            if (!TryReadTarget(context, cancellationToken, out var type, out var attribute, out var name))
             {
                 return null;
             }
 
-            if (!IsPartialAll(type, cancellationToken))
-            {
-                return null;
-            }
-
-            var attribute = context.Attributes[0];
-            if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string name || SegmentNameRules.GetError(name) is not null)
-            {
-                return null;
-            }
-
-            var mode = DefaultMode;
-            var format = 0;
-            var capacity = QueueRules.DefaultCapacity;
+            var mode = ShmContract.DefaultMode;
+            var format = PayloadFormat.Standard;
             foreach (var argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
                 {
                     case "Mode" when argument.Value.Value is int m:
-                        mode = m;
+                        mode = (FileModeBits)m;
                         break;
                     case "Format" when argument.Value.Value is int f:
-                        format = f;
+                        format = (PayloadFormat)f;
+                        break;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var layout = LayoutCalculator.Compute(type);
+            if (!layout.IsShareable || HasGuardNameClash(type))
+            {
+                return null;
+            }
+
+            return new SegmentSpec(Target(type, name, mode), format, Layout(layout), Accessors(type).ToEquatableArray());
+        }
+
+        public static QueueSpec? ParseQueue(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (!TryReadTarget(context, cancellationToken, out var type, out var attribute, out var name))
+            {
+                return null;
+            }
+
+            var mode = ShmContract.DefaultMode;
+            var capacity = ShmContract.DefaultQueueCapacity;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Mode" when argument.Value.Value is int m:
+                        mode = (FileModeBits)m;
                         break;
                     case "Capacity" when argument.Value.Value is int c:
                         capacity = c;
@@ -53,44 +69,69 @@ public sealed partial class ShmGenerator
                 }
             }
 
-            if (kind == SharedTypeKind.Queue && !QueueRules.IsValidCapacity(capacity))
+            if (!QueueRules.IsValidCapacity(capacity))
             {
                 return null;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var layout = LayoutCalculator.Compute(type);
             // SHM010 is about the segment's Guard; a queue has none, so its items may name a field Data.
-            if (!layout.IsShareable || (kind == SharedTypeKind.Segment && HasGuardNameClash(type)))
+            var layout = LayoutCalculator.Compute(type);
+            if (!layout.IsShareable)
             {
                 return null;
             }
 
+            var item = Layout(layout);
+            var description = LayoutDescription.WriteQueue(capacity, item.Description);
+            return new QueueSpec(Target(type, name, mode), capacity, item, LayoutFingerprint.Compute(description), description);
+        }
+
+        /// <summary>The checks every shared type needs: a partial, non-generic struct (record structs too) with a valid name.</summary>
+        private static bool TryReadTarget(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken, out INamedTypeSymbol type, out AttributeData attribute, out string name)
+        {
+            type = null!;
+            attribute = null!;
+            name = null!;
+            if (context.TargetSymbol is not INamedTypeSymbol { TypeKind: TypeKind.Struct, IsRefLikeType: false } target || !IsPartialAll(target, cancellationToken))
+            {
+                return false;
+            }
+
+            var first = context.Attributes[0];
+            if (first.ConstructorArguments.Length != 1 || first.ConstructorArguments[0].Value is not string value || SegmentNameRules.GetError(value) is not null)
+            {
+                return false;
+            }
+
+            type = target;
+            attribute = first;
+            name = value;
+            return true;
+        }
+
+        private static SharedTypeSpec Target(INamedTypeSymbol type, string name, FileModeBits mode)
+        {
             var containing = new List<ContainingTypeSpec>();
             for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             {
                 containing.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Name));
             }
 
-            return new SegmentSpec(
-                kind,
+            return new SharedTypeSpec(
                 type.ContainingNamespace.IsGlobalNamespace ? string.Empty : type.ContainingNamespace.ToDisplayString(),
                 containing.ToEquatableArray(),
                 type.Name,
+                Keyword(type),
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                 type.ToDisplayString(),
                 AccessibilityKeyword(type.DeclaredAccessibility),
                 name,
-                mode,
-                format,
-                capacity,
-                layout.Size,
-                layout.Alignment,
-                layout.Fingerprint,
-                layout.Description,
-                Accessors(type).ToEquatableArray(),
-                layout.Leaves.ToEquatableArray());
+                mode);
         }
+
+        private static PayloadLayoutSpec Layout(TypeLayout layout) =>
+            new(layout.Size, layout.Alignment, layout.Fingerprint, layout.Description, layout.Leaves.ToEquatableArray());
 
         // SHM010: the Guard's accessors are named after the fields, beside its own members (Data, WasAbandoned, Dispose).
         private static bool HasGuardNameClash(INamedTypeSymbol type) =>

@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using ShmGen.Generator.Model;
 
 namespace ShmGen.Generator;
 
@@ -16,8 +16,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
         var segments = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 TypeNames.SharedSegmentAttributeMetadataName,
-                static (node, _) => node is StructDeclarationSyntax,
-                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Segment, cancellationToken))
+                static (node, _) => IsStructDeclaration(node),
+                static (context, cancellationToken) => Parser.ParseSegment(context, cancellationToken))
             .WithTrackingName(TrackingNames.SegmentSpecs)
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!)
@@ -28,8 +28,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
         var queues = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 TypeNames.SharedQueueAttributeMetadataName,
-                static (node, _) => node is StructDeclarationSyntax,
-                static (context, cancellationToken) => Parser.Parse(context, SharedTypeKind.Queue, cancellationToken))
+                static (node, _) => IsStructDeclaration(node),
+                static (context, cancellationToken) => Parser.ParseQueue(context, cancellationToken))
             .WithTrackingName(TrackingNames.QueueSpecs)
             .Where(static spec => spec is not null)
             .Select(static (spec, _) => spec!)
@@ -37,4 +37,8 @@ public sealed partial class ShmGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(queues, static (output, spec) => output.AddSource(Emitter.HintName(spec), Emitter.Emit(spec)));
     }
+
+    /// <summary>A <c>struct</c> or a <c>record struct</c>: record structs are structs, laid out the same way.</summary>
+    private static bool IsStructDeclaration(SyntaxNode node) =>
+        node is StructDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: (int)SyntaxKind.StructKeyword };
 }

@@ -7,11 +7,11 @@ public enum SegmentFormat
     /// A ShmGen header (magic, version, layout fingerprint, sizes, initialization state, robust lock) followed by the
     /// payload at a page-aligned offset. Openers validate the header, so layout skew and truncation become exceptions.
     /// </summary>
-    Standard = 0,
+    Standard = (int)Contract.PayloadFormat.Standard,
 
     /// <summary>
     /// The payload alone, byte for byte the C struct, for C and Python peers. There is no header to validate beyond
     /// the size; the lock is the POSIX named semaphore <c>/&lt;name&gt;.lock</c>.
     /// </summary>
-    Raw = 1,
+    Raw = (int)Contract.PayloadFormat.Raw,
 }

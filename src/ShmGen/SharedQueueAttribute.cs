@@ -19,8 +19,8 @@ public sealed class SharedQueueAttribute : Attribute
     public string Name { get; }
 
     /// <summary>How many items the queue holds: a power of two in [2, 2^24]. Default: 1024.</summary>
-    public int Capacity { get; set; } = 1024;
+    public int Capacity { get; set; } = Contract.ShmContract.DefaultQueueCapacity;
 
     /// <summary>The permission bits of the queue's segment. Default: <c>UserRead | UserWrite</c> (0600).</summary>
-    public UnixFileMode Mode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public UnixFileMode Mode { get; set; } = (UnixFileMode)Contract.ShmContract.DefaultMode;
 }

@@ -22,7 +22,7 @@ public sealed class SharedSegmentAttribute : Attribute
     /// The permission bits the segment is created with (applied with <c>fchmod</c>, so the umask cannot change them)
     /// and the most an opener accepts. Default: <c>UserRead | UserWrite</c> (0600).
     /// </summary>
-    public UnixFileMode Mode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public UnixFileMode Mode { get; set; } = (UnixFileMode)Contract.ShmContract.DefaultMode;
 
     /// <summary>The byte format of the segment. Default: <see cref="SegmentFormat.Standard"/>.</summary>
     public SegmentFormat Format { get; set; } = SegmentFormat.Standard;

@@ -77,3 +77,10 @@ public unsafe partial struct Huge
 {
     public fixed byte Bytes[1 << 20];
 }
+
+/// <summary>A small queue for the runtime's handle-lifetime tests (the queue's own tests have their own items).</summary>
+[SharedQueue("shmgen-test-probe", Capacity = 4)]
+public partial struct Probe
+{
+    public long Id;
+}

@@ -41,6 +41,17 @@ internal static class GeneratorHarness
         return (driver.GetRunResult(), output);
     }
 
+    /// <summary>
+    /// The single generated file's text (one annotated type per input), after <see cref="IncrementalChecks"/> proved
+    /// the run over this input caches: what every snapshot test goes through.
+    /// </summary>
+    public static string CachedSingleOutput(params string[] sources)
+    {
+        var result = IncrementalChecks.RunAndAssertCacheable(sources);
+        var generated = Assert.Single(Assert.Single(result.Results).GeneratedSources);
+        return generated.SourceText.ToString();
+    }
+
     /// <summary>The single generated file's text (the tests use one annotated type each).</summary>
     public static string SingleOutput(params string[] sources)
     {

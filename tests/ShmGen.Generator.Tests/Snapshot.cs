@@ -10,11 +10,21 @@ namespace ShmGen.Generator.Tests;
 /// <summary>
 /// Verify-style snapshots: <c>Snapshots/{Class}.{Test}.verified.cs</c> is committed; on a mismatch the actual text is
 /// written beside it as <c>.received.cs</c> (git-ignored) and the test fails with a line diff. Set
-/// <c>SHMGEN_ACCEPT_SNAPSHOTS=1</c> to accept the received text as the new verified snapshot.
+/// <c>SHMGEN_ACCEPT_SNAPSHOTS=1</c> to accept the received text as the new verified snapshot. The package version in
+/// <c>GeneratedCode</c> is masked (as NetEscapades' test helpers do), so a version bump does not touch every snapshot.
 /// </summary>
 internal static class Snapshot
 {
     public const string AcceptVariable = "SHMGEN_ACCEPT_SNAPSHOTS";
+
+    /// <summary>What the generator's own version is replaced with in snapshots.</summary>
+    public const string VersionMask = "VERSION";
+
+    private static readonly string s_version = typeof(ShmGenerator).Assembly.GetName().Version!.ToString(3);
+
+    /// <summary>Replaces this build's version in the <c>GeneratedCode</c> attribute; any other version stays and shows in the diff.</summary>
+    public static string MaskVersion(string generated) =>
+        generated.Replace($"GeneratedCode(\"ShmGen\", \"{s_version}\")", $"GeneratedCode(\"ShmGen\", \"{VersionMask}\")", StringComparison.Ordinal);
 
     public static void Verify(string actual, [CallerMemberName] string test = "", [CallerFilePath] string sourceFile = "")
     {
@@ -22,7 +32,7 @@ internal static class Snapshot
         var baseName = Path.Combine(directory, $"{Path.GetFileNameWithoutExtension(sourceFile)}.{test}");
         var verifiedPath = baseName + ".verified.cs";
         var receivedPath = baseName + ".received.cs";
-        actual = actual.Replace("\r\n", "\n");
+        actual = MaskVersion(actual).Replace("\r\n", "\n");
         var verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).Replace("\r\n", "\n") : null;
         if (verified == actual)
         {

@@ -1,9 +1,10 @@
 namespace ShmGen.Generator.Tests;
 
+/// <summary>The generated text for representative inputs; each also proves its run caches (<see cref="IncrementalChecks"/>).</summary>
 public sealed class SnapshotTests
 {
     [Fact]
-    public void SimpleStruct() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void SimpleStruct() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using ShmGen;
 
         namespace Demo;
@@ -16,7 +17,7 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
-    public void NestedStructFixedBufferAndEnum() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void NestedStructFixedBufferAndEnum() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using ShmGen;
 
         namespace Demo.Telemetry;
@@ -36,7 +37,7 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
-    public void ExplicitLayout() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void ExplicitLayout() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using System.Runtime.InteropServices;
         using ShmGen;
 
@@ -54,7 +55,7 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
-    public void GlobalNamespace() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void GlobalNamespace() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         [ShmGen.SharedSegment("global-counter")]
         internal partial struct GlobalCounter
         {
@@ -63,7 +64,7 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
-    public void NestedType() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void NestedType() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using ShmGen;
 
         namespace Demo;
@@ -83,7 +84,7 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
-    public void ReadonlyFieldsAutoPropertiesAndKeywordNames() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void ReadonlyFieldsAutoPropertiesAndKeywordNames() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using ShmGen;
 
         namespace Demo;
@@ -99,7 +100,7 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
-    public void Queue() => Snapshot.Verify(GeneratorHarness.SingleOutput("""
+    public void Queue() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using ShmGen;
 
         namespace Demo.Jobs;
@@ -109,6 +110,44 @@ public sealed class SnapshotTests
         {
             public long Id;
             public double Payload;
+        }
+        """));
+
+    [Fact]
+    public void RecordStruct() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
+        using ShmGen;
+
+        namespace Demo;
+
+        [SharedSegment("record")]
+        public partial record struct Quote(long Instrument, double Price)
+        {
+            public int Sequence;
+        }
+        """));
+
+    [Fact]
+    public void InlineArrays() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
+        using System.Runtime.CompilerServices;
+        using ShmGen;
+
+        namespace Demo;
+
+        [InlineArray(16)]
+        public struct Samples16 { private double _element; }
+
+        public struct Point { public int X; public short Y; }
+
+        [InlineArray(3)]
+        public struct ThreePoints { private Point _element; }
+
+        [SharedSegment("inline", Format = SegmentFormat.Raw)]
+        public partial struct Recording
+        {
+            public long Started;
+            public int Count;
+            public Samples16 Samples;
+            public ThreePoints Corners;
         }
         """));
 }

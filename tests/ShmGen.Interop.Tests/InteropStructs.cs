@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ShmGen;
 
@@ -74,4 +75,32 @@ public partial struct StandardOnly
 {
     public long Ticks;
     public int Count;
+}
+
+// Inline arrays: one C array of the element type for scalars, every element named for structs.
+[InlineArray(16)]
+public struct SixteenDoubles
+{
+    private double _element;
+}
+
+[InlineArray(3)]
+public struct ThreePhases
+{
+    private Phase _element;
+}
+
+[InlineArray(3)]
+public struct ThreeSensors
+{
+    private Sensor _element;
+}
+
+[SharedSegment("shmgen-c-inline", Format = SegmentFormat.Raw)]
+public partial struct Spectrum
+{
+    public int Count;
+    public SixteenDoubles Samples;
+    public ThreePhases Phases;
+    public ThreeSensors Sensors;
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using ShmGen.Inspection;
 
 namespace ShmGen.Interop.Tests;
 
@@ -22,7 +23,8 @@ internal static class NativePeers
 
     /// <summary>Field name to byte offset, read from a generated LayoutDescription (the C# build is the source of truth).</summary>
     public static string OffsetsJson(string layoutDescription) => JsonSerializer.Serialize(
-        layoutDescription.Split(';').Skip(2).ToDictionary(p => p[..p.IndexOf(':', StringComparison.Ordinal)], p => int.Parse(p[(p.LastIndexOf('@') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        (SegmentLayoutInfo.Parse(layoutDescription) ?? throw new ArgumentException("not a layout description", nameof(layoutDescription)))
+            .Fields.ToDictionary(f => f.Name, f => f.Offset));
 
     public static (int ExitCode, string Output) Run(string program, params string[] arguments) => Run(program, arguments, standardInput: null);
 
@@ -70,6 +72,18 @@ internal static class NativePeers
         File.WriteAllText(headerPath, header);
         File.WriteAllText(sourcePath, "#include \"layout.h\"\nint main(void) { return 0; }\n");
         return Run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", sourcePath);
+    }
+
+    /// <summary>Compiles <paramref name="source"/>, which includes "layout.h" (<paramref name="header"/>), into an executable.</summary>
+    /// <returns>gcc's exit code and output, and the executable's path.</returns>
+    public static (int ExitCode, string Output, string Program) CompileProgram(string header, string source, string directory)
+    {
+        File.WriteAllText(Path.Combine(directory, "layout.h"), header);
+        var sourcePath = Path.Combine(directory, "program.c");
+        File.WriteAllText(sourcePath, source);
+        var program = Path.Combine(directory, "program");
+        var (exitCode, output) = Run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-o", program, sourcePath);
+        return (exitCode, output, program);
     }
 
     private static string? BuildCPeer()

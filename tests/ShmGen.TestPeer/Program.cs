@@ -244,6 +244,27 @@ try
             break;
         }
 
+        case "scribble-lock":
+            return HostilePeer.Run(args[1], args[2]);
+
+        case "hold-then-exit-thread":
+        {
+            // A thread takes the lock and ends without releasing it (a Guard forgotten, not disposed); the process lives on.
+            using var segment = CounterSegment.Open(options);
+            var thread = new Thread(() =>
+            {
+#pragma warning disable SHM202 // Deliberately never released: the thread ends holding the lock.
+                var guard = segment.Lock(TimeSpan.FromSeconds(10));
+#pragma warning restore SHM202
+                guard.Value++;
+            });
+            thread.Start();
+            thread.Join();
+            Console.WriteLine("thread ended");
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        }
+
         default:
             Console.Error.WriteLine($"unknown verb {verb}");
             return 2;

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Runtime.InteropServices;
 using System.Threading;
 using ShmGen.Testing;
 
@@ -12,7 +11,7 @@ namespace ShmGen.Tests;
 /// child created goes when it exits normally or is signalled, the signal still ends it as it would have, a newer
 /// segment under the same name survives; a monitor started before its collector opens once the collector creates.
 /// </summary>
-public sealed partial class ExitAndCreationTests
+public sealed class ExitAndCreationTests
 {
     [Fact]
     public void UnlinkOnExit_NormalExit_RemovesTheSegment()
@@ -55,7 +54,7 @@ public sealed partial class ExitAndCreationTests
         using var newer = CounterSegment.Create(scratch.Options);
         var inode = Inode(scratch.Path);
 
-        Assert.Equal(0, Kill(child.Id, 15));
+        child.Signal(15);
         child.Finish();
 
         Assert.True(File.Exists(scratch.Path), "the child's exit removed a segment it did not create");
@@ -132,7 +131,7 @@ public sealed partial class ExitAndCreationTests
     {
         using var child = Peer.Start("create-unlink-on-exit", name, "wait", unlinkOnExit);
         child.WaitForLine("created");
-        Assert.Equal(0, Kill(child.Id, signal));
+        child.Signal(signal);
         var (exitCode, lines) = child.Finish(TimeSpan.FromSeconds(30));
         Assert.DoesNotContain("not signalled", lines);
         return exitCode;
@@ -153,7 +152,4 @@ public sealed partial class ExitAndCreationTests
         inode = process.ExitCode == 0 ? ulong.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture) : 0;
         return process.ExitCode;
     }
-
-    [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

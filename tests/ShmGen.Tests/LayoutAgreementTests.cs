@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ShmGen.Inspection;
 
 namespace ShmGen.Tests;
 
@@ -79,7 +79,17 @@ public sealed class LayoutAgreementTests
     [Fact]
     public void Inline_arrays_and_auto_property_backing_fields() => Agree<WithArray>(
         WithArraySegment.LayoutDescription,
-        (ref d) => new() { ["Count"] = Offset(ref d, ref d.Count), ["Items[].X"] = Offset(ref d, ref d.Items[0].X), ["Items[].Y"] = Offset(ref d, ref d.Items[0].Y), ["Stamp"] = Offset(ref d, ref StampBackingField(ref d)) });
+        (ref d) => new()
+        {
+            ["Count"] = Offset(ref d, ref d.Count),
+            ["Items[0].X"] = Offset(ref d, ref d.Items[0].X),
+            ["Items[0].Y"] = Offset(ref d, ref d.Items[0].Y),
+            ["Items[4].X"] = Offset(ref d, ref d.Items[4].X),
+            ["Items[4].Y"] = Offset(ref d, ref d.Items[4].Y),
+            ["Flag"] = Offset(ref d, ref d.Flag),
+            ["Samples"] = Offset(ref d, ref d.Samples[0]),
+            ["Stamp"] = Offset(ref d, ref StampBackingField(ref d)),
+        });
 
     [Fact]
     public void DateTimeOffset_fields() => Agree<WithDateTimeOffset>(
@@ -97,12 +107,10 @@ public sealed class LayoutAgreementTests
     private static void Agree<T>(string description, Measure<T> measure)
         where T : unmanaged
     {
-        var parts = description.Split(';');
-        Assert.Equal("size=" + Unsafe.SizeOf<T>().ToString(CultureInfo.InvariantCulture), parts[0]);
-        var generated = parts.Skip(2)
-            .Select(p => (Path: p[..p.IndexOf(':', StringComparison.Ordinal)], Offset: long.Parse(p[(p.LastIndexOf('@') + 1)..], CultureInfo.InvariantCulture)))
-            .Where(p => !p.Path.EndsWith("[]", StringComparison.Ordinal))
-            .ToDictionary(p => p.Path, p => p.Offset);
+        var layout = SegmentLayoutInfo.Parse(description);
+        Assert.NotNull(layout);
+        Assert.Equal(Unsafe.SizeOf<T>(), layout.Size);
+        var generated = layout.Fields.ToDictionary(f => f.Name, f => (long)f.Offset);
         var data = default(T);
         var actual = measure(ref data);
         foreach (var (path, offset) in actual)
@@ -209,11 +217,19 @@ public struct FiveCoordinates
     private Coordinate _element;
 }
 
+[InlineArray(3)]
+public struct ThreeDoubles
+{
+    private double _element;
+}
+
 [SharedSegment("layout-array")]
 public partial struct WithArray
 {
     public int Count;
     public FiveCoordinates Items;
+    public byte Flag;
+    public ThreeDoubles Samples;
 
     public long Stamp { get; set; }
 }

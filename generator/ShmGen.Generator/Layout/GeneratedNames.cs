@@ -5,16 +5,11 @@ namespace ShmGen.Layout;
 
 /// <summary>
 /// Names and rules of the members the generator declares, shared by the generator (what it emits, what it skips) and the
-/// analyzers (SHM010, and recognizing the generated API), so the two can never disagree.
+/// analyzers (SHM010, and recognizing the generated API), so the two can never disagree. The generated types' suffixes
+/// are in the shared contract (<c>ShmContract</c>), since the runtime names them too.
 /// </summary>
 internal static class GeneratedNames
 {
-    /// <summary>The suffix of the class generated for a <c>[SharedSegment]</c> struct: <c>Sample</c> → <c>SampleSegment</c>.</summary>
-    public const string SegmentSuffix = "Segment";
-
-    /// <summary>The suffix of the class generated for a <c>[SharedQueue]</c> struct: <c>Job</c> → <c>JobQueue</c>.</summary>
-    public const string QueueSuffix = "Queue";
-
     /// <summary>The tool name in the <c>GeneratedCode</c> attribute on every generated top-level type.</summary>
     public const string Tool = "ShmGen";
 

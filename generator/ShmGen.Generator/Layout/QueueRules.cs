@@ -3,9 +3,6 @@ namespace ShmGen.Layout;
 /// <summary>The compile-time rules of <c>[SharedQueue]</c>, shared by the generator (skips invalid queues) and the analyzers (SHM009).</summary>
 internal static class QueueRules
 {
-    /// <summary>The capacity when the attribute does not set one.</summary>
-    public const int DefaultCapacity = 1024;
-
     /// <summary>The smallest capacity: a ring of one slot cannot tell full from empty.</summary>
     public const int MinCapacity = 2;
 

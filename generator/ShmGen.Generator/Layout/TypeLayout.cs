@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using ShmGen.Contract;
 
 namespace ShmGen.Layout;
 
@@ -30,11 +32,11 @@ internal enum LayoutProblemKind
 /// <param name="Detail">A short reason for the message.</param>
 internal readonly record struct LayoutProblem(LayoutProblemKind Kind, ISymbol Symbol, AttributeData? Attribute, string Subject, string Detail);
 
-/// <summary>One leaf of the flattened layout: a primitive, enum, pointer or fixed-size buffer.</summary>
-/// <param name="Path">Dotted from the top-level field: "Inner.Count".</param>
-/// <param name="TypeName">The CLR name of the leaf type ("Int64"), "Byte[16]" for buffers.</param>
+/// <summary>One leaf of the flattened layout: a primitive, enum, pointer, fixed-size buffer or inline array of scalars.</summary>
+/// <param name="Path">Dotted from the top-level field: "Inner.Count", "Items[2].X" in an inline array of structs.</param>
+/// <param name="TypeName">The CLR name of the leaf type ("Int64"), "Double[16]" for fixed buffers and inline arrays.</param>
 /// <param name="Offset">Bytes from the start of the annotated struct.</param>
-/// <param name="Size">Bytes.</param>
+/// <param name="Size">Bytes (all elements, for an array).</param>
 /// <param name="Alignment">The natural alignment of the element type.</param>
 /// <param name="CType">The C type of one element ("int64_t"), or null when C has no equivalent.</param>
 /// <param name="ArrayLength">Elements, for fixed-size buffers and inline arrays; 0 for scalars.</param>
@@ -43,13 +45,14 @@ internal readonly record struct LayoutLeaf(string Path, string TypeName, int Off
 /// <summary>The computed layout of an annotated struct, as the CLR lays it out on 64-bit Linux.</summary>
 internal sealed class TypeLayout
 {
-    public TypeLayout(int size, int alignment, ImmutableArray<LayoutLeaf> leaves, ImmutableArray<LayoutProblem> problems)
+    public TypeLayout(int size, int alignment, ImmutableArray<LayoutLeaf> leaves, ImmutableArray<LayoutProblem> problems, int laidOutTypes)
     {
         Size = size;
         Alignment = alignment;
         Leaves = leaves;
         Problems = problems;
-        Description = LayoutDescriptionWriter.Write(size, alignment, leaves);
+        LaidOutTypes = laidOutTypes;
+        Description = LayoutDescription.Write(size, alignment, leaves.Select(l => new LayoutField(l.Path, l.TypeName, l.Offset)));
         Fingerprint = LayoutFingerprint.Compute(Description);
     }
 
@@ -66,6 +69,9 @@ internal sealed class TypeLayout
 
     public ulong Fingerprint { get; }
 
+    /// <summary>How many struct types were laid out to compute this: each distinct type once, however often it is nested.</summary>
+    public int LaidOutTypes { get; }
+
     /// <summary>Whether the generator can emit code for it: no problem beyond warnings and infos.</summary>
     public bool IsShareable
     {
@@ -81,22 +87,5 @@ internal sealed class TypeLayout
 
             return true;
         }
-    }
-}
-
-internal static class LayoutDescriptionWriter
-{
-    public static string Write(int size, int alignment, ImmutableArray<LayoutLeaf> leaves)
-    {
-        var builder = new System.Text.StringBuilder();
-        builder.Append("size=").Append(size.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Append(";align=").Append(alignment.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var leaf in leaves)
-        {
-            builder.Append(';').Append(leaf.Path).Append(':').Append(leaf.TypeName)
-                .Append('@').Append(leaf.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return builder.ToString();
     }
 }

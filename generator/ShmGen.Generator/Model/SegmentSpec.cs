@@ -1,39 +1,17 @@
-using ShmGen.Layout;
+using ShmGen.Contract;
 
 namespace ShmGen.Generator.Model;
 
-/// <summary>Which attribute produced the spec.</summary>
-internal enum SharedTypeKind
-{
-    Segment,
-    Queue,
-}
-
-/// <summary>
-/// Everything the emitter needs about one annotated struct: strings, numbers and equatable arrays only, never a
-/// Roslyn symbol, node or compilation, so the incremental pipeline can cache it and compare it by value.
-/// </summary>
+/// <summary>Everything the emitter needs for one <c>[SharedSegment]</c> struct.</summary>
+/// <param name="Type">The struct and the generated class's place and names.</param>
+/// <param name="Format">Standard (header + payload) or Raw (the C struct alone).</param>
+/// <param name="Layout">The payload's layout; its fingerprint is the segment's.</param>
+/// <param name="Fields">One Guard accessor per field declared as a field and visible to the generated class.</param>
 internal sealed record SegmentSpec(
-    SharedTypeKind Kind,
-    string Namespace,
-    EquatableArray<ContainingTypeSpec> ContainingTypes,
-    string TypeName,
-    string FullyQualifiedTypeName,
-    string DisplayTypeName,
-    string Accessibility,
-    string SegmentName,
-    int Mode,
-    int Format,
-    int Capacity,
-    int PayloadSize,
-    int PayloadAlignment,
-    ulong Fingerprint,
-    string LayoutDescription,
-    EquatableArray<FieldAccessorSpec> Fields,
-    EquatableArray<LayoutLeaf> Leaves);
-
-/// <summary>A type the annotated struct is nested in, outermost first: "partial class Outer".</summary>
-internal readonly record struct ContainingTypeSpec(string Keyword, string Name);
+    SharedTypeSpec Type,
+    PayloadFormat Format,
+    PayloadLayoutSpec Layout,
+    EquatableArray<FieldAccessorSpec> Fields);
 
 /// <summary>One Guard accessor: a field declared as a field and visible to the generated type.</summary>
 /// <param name="Name">The field's name, escaped for C# (@class).</param>

@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
+using ShmGen.Contract;
 
 namespace ShmGen.Inspection;
 
 /// <summary>One field of a segment's payload, as the generator laid it out.</summary>
 /// <param name="Name">The field's path (<c>Inner.Value</c> for a field of a nested struct).</param>
-/// <param name="Type">The field's type as the layout model names it (<c>Int64</c>, <c>Byte[16]</c>...).</param>
+/// <param name="Type">The field's type as the layout model names it (<c>Int64</c>, <c>Byte[16]</c>, <c>Double[16]</c> for an inline array...).</param>
 /// <param name="Offset">The byte offset from the start of the payload.</param>
 public sealed record SegmentFieldInfo(string Name, string Type, int Offset);
 
@@ -17,46 +17,27 @@ public sealed record SegmentFieldInfo(string Name, string Type, int Offset);
 /// <param name="IsTruncated">Whether the header's copy of the description was cut at its capacity, so fields may be missing.</param>
 public sealed record SegmentLayoutInfo(int Size, int Alignment, IReadOnlyList<SegmentFieldInfo> Fields, bool IsTruncated)
 {
-    /// <summary>Decodes <c>size=N;align=N;Field:Type@Offset;...</c>; <see langword="null"/> if it is not in that form.</summary>
+    /// <summary>
+    /// Decodes <c>size=N;align=N;Field:Type@Offset;...</c> (a queue's description starts with <c>queue=N;capacity=N;</c>
+    /// and describes its item); <see langword="null"/> if it is not in that form.
+    /// </summary>
     /// <param name="description">The description stored in a segment header.</param>
     /// <param name="isTruncated">Whether the description filled the header's capacity (its end may be cut).</param>
     public static SegmentLayoutInfo? Parse(string description, bool isTruncated = false)
     {
         ArgumentNullException.ThrowIfNull(description);
-        int? size = null;
-        int? alignment = null;
-        var fields = new List<SegmentFieldInfo>();
-        var parts = description.Split(';', StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 0; i < parts.Length; i++)
+        var parsed = LayoutDescription.Parse(description, isTruncated);
+        if (parsed is not { Size: { } size, Alignment: { } alignment })
         {
-            var part = parts[i];
-            if (part.StartsWith("size=", StringComparison.Ordinal) && TryParse(part.AsSpan(5), out var s))
-            {
-                size = s;
-                continue;
-            }
-
-            if (part.StartsWith("align=", StringComparison.Ordinal) && TryParse(part.AsSpan(6), out var a))
-            {
-                alignment = a;
-                continue;
-            }
-
-            var colon = part.IndexOf(':', StringComparison.Ordinal);
-            var at = part.LastIndexOf('@');
-            if (colon > 0 && at > colon + 1 && TryParse(part.AsSpan(at + 1), out var offset))
-            {
-                fields.Add(new SegmentFieldInfo(part.Substring(0, colon), part.Substring(colon + 1, at - colon - 1), offset));
-            }
-            else if (!(isTruncated && i == parts.Length - 1))
-            {
-                return null;
-            }
+            return null;
         }
 
-        return size is null || alignment is null ? null : new SegmentLayoutInfo(size.Value, alignment.Value, fields, isTruncated);
-    }
+        var fields = new List<SegmentFieldInfo>(parsed.Fields.Count);
+        foreach (var field in parsed.Fields)
+        {
+            fields.Add(new SegmentFieldInfo(field.Path, field.Type, field.Offset));
+        }
 
-    private static bool TryParse(ReadOnlySpan<char> text, out int value) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        return new SegmentLayoutInfo(size, alignment, fields, isTruncated);
+    }
 }

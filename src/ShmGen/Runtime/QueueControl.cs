@@ -35,7 +35,7 @@ internal struct QueueControl
     /// slots that fit in a cache line take a whole line (version 1 packed them), so builds of the two versions refuse
     /// each other's queues by fingerprint instead of reading slots at the wrong stride.
     /// </summary>
-    public const uint CurrentVersion = 2;
+    public const uint CurrentVersion = Contract.ShmContract.QueueProtocolVersion;
 
     [FieldOffset(0)] public uint Version;
     [FieldOffset(4)] public uint Capacity;

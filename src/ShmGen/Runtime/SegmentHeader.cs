@@ -15,9 +15,8 @@ internal unsafe struct SegmentHeader
     /// <summary>"SHMGEN" then 0x00, 0x01, read as a little-endian ulong.</summary>
     public const ulong ExpectedMagic = 0x0100_4E45_474D_4853UL;
 
-    /// <summary>Version 2: ShmGen's own futex lock (<see cref="Locking.LockBlock"/>) replaced glibc's robust mutex, whose
-    /// robust-list links let a peer make the holder write at addresses of the peer's choosing.</summary>
-    public const uint CurrentVersion = 2;
+    /// <summary>The header format this build writes and reads (<see cref="Contract.ShmContract.SegmentHeaderVersion"/>).</summary>
+    public const uint CurrentVersion = Contract.ShmContract.SegmentHeaderVersion;
 
     public const int DescriptionCapacity = Size - DescriptionOffset;
     public const int TypeNameCapacity = 120;

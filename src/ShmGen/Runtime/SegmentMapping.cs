@@ -422,8 +422,8 @@ public sealed unsafe class SegmentMapping : IDisposable
     [DoesNotReturn]
     internal void ThrowDisposed() =>
         throw (_definition.Kind == SegmentKind.Queue
-            ? new ObjectDisposedException(_definition.TypeName + "Queue", $"Queue '/{Name}' was disposed; its mapping is gone.")
-            : new ObjectDisposedException(_definition.TypeName + "Segment", $"Shared memory segment '/{Name}' was disposed; its mapping is gone."));
+            ? new ObjectDisposedException(_definition.TypeName + Contract.ShmContract.QueueSuffix, $"Queue '/{Name}' was disposed; its mapping is gone.")
+            : new ObjectDisposedException(_definition.TypeName + Contract.ShmContract.SegmentSuffix, $"Shared memory segment '/{Name}' was disposed; its mapping is gone."));
 
     /// <summary>What a Guard's Wait or Notify throws once the guard was disposed (or was never taken).</summary>
     public static InvalidOperationException GuardReleased() => new(

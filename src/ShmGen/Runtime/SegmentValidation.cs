@@ -1,6 +1,7 @@
 using System;
 using System.Text;
 using System.Threading;
+using ShmGen.Contract;
 
 namespace ShmGen.Runtime;
 

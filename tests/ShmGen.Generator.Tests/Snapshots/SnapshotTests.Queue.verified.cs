@@ -9,7 +9,7 @@ namespace Demo.Jobs
     /// <see cref="Dequeue()"/> waits while it is empty, and every item is delivered at most once, exactly once
     /// unless a process is killed while moving it. Dispose to unmap.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("ShmGen", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("ShmGen", "VERSION")]
     public sealed partial class JobQueue : global::System.IDisposable
     {
         /// <summary>The queue's POSIX name without the leading '/', from the attribute.</summary>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ShmGen.Layout;
+namespace ShmGen.Contract;
 
 /// <summary>FNV-1a 64 of the canonical layout description: stable across processes, builds and machines.</summary>
 internal static class LayoutFingerprint
