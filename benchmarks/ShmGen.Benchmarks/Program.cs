@@ -83,7 +83,7 @@ generator.SetAction(result => GeneratorCostRunner.Run(result.GetValue(structCoun
 
 var asyncSamples = new Option<int>("--samples") { Description = "Wake-ups per row (default 2,000).", DefaultValueFactory = _ => 2000 };
 var asyncMode = new Command("async", "Wake-up latency of DequeueAsync and Dequeue between processes, and threads with 1,000 pending calls.") { asyncSamples };
-asyncMode.SetAction(result => AsyncWakeupRunner.Run(result.GetValue(asyncSamples), TimeSpan.FromMilliseconds(1)));
+asyncMode.SetAction(result => AsyncWakeupRunner.Run(result.GetValue(asyncSamples), System.TimeSpan.FromMilliseconds(1)));
 var asyncChildArguments = new[] { "mode", "waiter", "name", "samples" }.Select(name => new Argument<string>(name)).ToArray();
 var asyncChild = new Command("async-child", "The consumer of one async row (started by async).") { Hidden = true };
 foreach (var argument in asyncChildArguments)
