@@ -10,7 +10,7 @@ namespace ShmGen.Analyzers;
 internal static class DiagnosticDescriptors
 {
     /// <summary>The help pages live beside the code: docs/diagnostics/SHMxxx.md.</summary>
-    public const string HelpLinkBase = "https://github.com/shmgen/shmgen/blob/main/docs/diagnostics/";
+    public const string HelpLinkBase = RepositoryInfo.Url + "/blob/main/docs/diagnostics/";
 
     private const string LayoutCategory = "ShmGen.Layout";
     private const string DeclarationCategory = "ShmGen.Declaration";

@@ -1,7 +1,10 @@
-// ShmGen benchmarks. Three modes:
+// ShmGen benchmarks. Modes:
 //   ipc        the IPC comparison table: two processes ping-pong one message, every mechanism at 8/64/4096 bytes
 //   micro      BenchmarkDotNet: Guard access vs raw pointer vs accessor, lock costs, create/dispose/unlink
-//   queue      items/s from producer to consumer processes: shmgen-queue vs pipe vs unix-socket, 1x1 and 2x2
+//   queue      items/s from producer to consumer processes: shmgen-queue vs the peers, pipe and unix-socket, 1x1 and 2x2
+//              (the peers, iceoryx and Boost.Interprocess, are built from benchmarks/native when their Debian packages
+//              are installed, and skipped with a note otherwise)
+//   nats       64 B items through the ShmGen.Nats bridges beside plain NATS.Net publishes: items/s, p50/p99 latency
 //   async      wake-up latency of DequeueAsync beside sync Dequeue between two processes; threads with 1,000 pending calls
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
 using System.CommandLine;
@@ -97,7 +100,15 @@ asyncChild.SetAction(result => AsyncWakeupRunner.RunConsumer(
     result.GetValue(asyncChildArguments[2])!,
     int.Parse(result.GetValue(asyncChildArguments[3])!, CultureInfo.InvariantCulture)).GetAwaiter().GetResult());
 
-var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, micro, generator };
+var natsItems = new Option<int>("--items") { Description = "Items per throughput row (default 200,000).", DefaultValueFactory = _ => 200_000 };
+var natsSamples = new Option<int>("--samples") { Description = "One-at-a-time latency samples per row (default 5,000).", DefaultValueFactory = _ => 5_000 };
+var natsRounds = new Option<int>("--rounds") { Description = "Interleaved rounds over all mechanisms (default 5); rows show the median round.", DefaultValueFactory = _ => 5 };
+var natsJson = new Option<string?>("--json") { Description = "Also write the results as a JSON array to this path." };
+var nats = new Command("nats", "64 B items through the NATS bridges beside plain NATS.Net (starts its own nats-server), as a markdown table.") { natsItems, natsSamples, natsRounds, natsJson };
+nats.SetAction(result => ShmGen.Benchmarks.Nats.NatsRunner.RunAsync(
+    result.GetValue(natsItems), result.GetValue(natsSamples), System.Math.Max(1, result.GetValue(natsRounds)), result.GetValue(natsJson)).GetAwaiter().GetResult());
+
+var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, micro, generator, nats };
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return root.Parse(args).Invoke();

@@ -1,11 +1,10 @@
-using System.Security;
-
 namespace ShmGen.Package.Tests;
 
 /// <summary>The files of the fresh console project that installs the packed ShmGen like a user would.</summary>
 internal static class ConsumerSources
 {
-    public static string Project(string version) => $"""
+    /// <summary>A new console project, as <c>dotnet new console</c> would make it: the README's step adds ShmGen.</summary>
+    public const string Project = """
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup>
             <OutputType>Exe</OutputType>
@@ -13,28 +12,7 @@ internal static class ConsumerSources
             <Nullable>enable</Nullable>
             <ImplicitUsings>disable</ImplicitUsings>
           </PropertyGroup>
-          <ItemGroup>
-            <PackageReference Include="ShmGen" Version="[{version}]" />
-          </ItemGroup>
         </Project>
-        """;
-
-    /// <summary>
-    /// Only the folder feed as a source (ShmGen's unique version exists nowhere else) and the machine's packages folder
-    /// as a fallback for Tmds.LibC: the restore is offline and cannot pick up any other ShmGen.
-    /// </summary>
-    public static string NuGetConfig(string feed, string machinePackages) => $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <configuration>
-          <packageSources>
-            <clear />
-            <add key="shmgen-under-test" value="{SecurityElement.Escape(feed)}" />
-          </packageSources>
-          <fallbackPackageFolders>
-            <clear />
-            <add key="machine-packages" value="{SecurityElement.Escape(machinePackages)}" />
-          </fallbackPackageFolders>
-        </configuration>
         """;
 
     public const string Program = """

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Text;
 
 namespace ShmGen.Package.Tests;
@@ -20,9 +21,25 @@ internal static class DotNetCli
     /// <summary>The dotnet host running this test (the SDK sets DOTNET_HOST_PATH for the processes it starts).</summary>
     private static string Host => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    public static CommandResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments)
+    public static CommandResult Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments) =>
+        Start(Host, "dotnet ", workingDirectory, environment, timeout, arguments);
+
+    /// <summary>Runs a shell script the way a reader pastes it into a terminal (bash, stopping at the first failure),
+    /// with the dotnet running this test first on PATH.</summary>
+    public static CommandResult Bash(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, string script)
     {
-        var info = new ProcessStartInfo(Host)
+        var withPath = new Dictionary<string, string>(environment)
+        {
+            ["PATH"] = Path.GetDirectoryName(Host) is { Length: > 0 } directory && Path.IsPathRooted(Host)
+                ? directory + ":" + Environment.GetEnvironmentVariable("PATH")
+                : Environment.GetEnvironmentVariable("PATH") ?? "",
+        };
+        return Start("bash", "bash: ", workingDirectory, withPath, timeout, "-euo", "pipefail", "-c", script);
+    }
+
+    private static CommandResult Start(string program, string shownAs, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -46,6 +63,7 @@ internal static class DotNetCli
         info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         info.Environment["UseSharedCompilation"] = "false";
+        info.Environment.Remove("DOTNET_CLI_HOME");
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
@@ -58,7 +76,7 @@ internal static class DotNetCli
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var commandLine = "dotnet " + string.Join(' ', arguments);
+        var commandLine = shownAs + string.Join(' ', arguments);
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);

@@ -39,7 +39,8 @@ public sealed class PackageContentsTests(PackageFixture fixture)
         Assert.Contains("shared-memory", Value("tags").Split(' '));
         Assert.False(string.IsNullOrWhiteSpace(Value("description")));
         var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
-        Assert.StartsWith("https://", repository.Attribute("url")!.Value, StringComparison.Ordinal);
+        Assert.Equal(RepositoryUrl, repository.Attribute("url")!.Value);
+        Assert.Equal(RepositoryUrl, Value("projectUrl"));
 
         // The Roslyn components travel inside the package: they must not become dependencies.
         var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value);
@@ -79,6 +80,29 @@ public sealed class PackageContentsTests(PackageFixture fixture)
 
         Assert.Equal(["ShmGen.Generator.ShmGenerator"], RoslynComponents.Load(directory).Generators);
     }
+
+    [Fact]
+    public void Diagnostic_help_links_point_into_the_one_repository_url_the_package_metadata_names()
+    {
+        var directory = Path.Combine(fixture.Root, "extracted-analyzers-links");
+        using (var package = ZipFile.OpenRead(fixture.PackagePath))
+        {
+            foreach (var entry in package.Entries.Where(e => e.FullName.StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal)))
+            {
+                Directory.CreateDirectory(directory);
+                entry.ExtractToFile(Path.Combine(directory, entry.Name), overwrite: true);
+            }
+        }
+
+        var components = RoslynComponents.Load(directory);
+        Assert.NotEmpty(components.HelpLinks);
+        Assert.All(components.HelpLinks, link => Assert.StartsWith(RepositoryUrl + "/blob/main/docs/diagnostics/SHM", link, StringComparison.Ordinal));
+    }
+
+    /// <summary>$(ShmGenRepositoryUrl) from Directory.Build.props, as this test project was built with it.</summary>
+    private static string RepositoryUrl =>
+        typeof(PackageContentsTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryUrl").Value!;
 
     private static XDocument Nuspec(ZipArchive package)
     {

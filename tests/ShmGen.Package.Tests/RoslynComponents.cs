@@ -9,8 +9,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ShmGen.Package.Tests;
 
-/// <summary>What the Roslyn component assemblies of a package folder declare: generators and diagnostic IDs.</summary>
-internal sealed record RoslynComponents(IReadOnlyList<string> Generators, IReadOnlySet<string> DiagnosticIds)
+/// <summary>What the Roslyn component assemblies of a package folder declare: generators, diagnostic IDs and their help links.</summary>
+internal sealed record RoslynComponents(IReadOnlyList<string> Generators, IReadOnlySet<string> DiagnosticIds, IReadOnlySet<string> HelpLinks)
 {
     /// <summary>
     /// Loads every dll of <paramref name="directory"/> in a throwaway load context, the way a compiler would, and asks
@@ -24,6 +24,7 @@ internal sealed record RoslynComponents(IReadOnlyList<string> Generators, IReadO
         {
             var generators = new List<string>();
             var ids = new SortedSet<string>(StringComparer.Ordinal);
+            var links = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var path in Directory.GetFiles(directory, "*.dll").Order(StringComparer.Ordinal))
             {
                 foreach (var type in LoadableTypes(context.LoadFromAssemblyPath(path)))
@@ -42,11 +43,12 @@ internal sealed record RoslynComponents(IReadOnlyList<string> Generators, IReadO
                     {
                         var analyzer = (DiagnosticAnalyzer)Activator.CreateInstance(type)!;
                         ids.UnionWith(analyzer.SupportedDiagnostics.Select(d => d.Id));
+                        links.UnionWith(analyzer.SupportedDiagnostics.Select(d => d.HelpLinkUri));
                     }
                 }
             }
 
-            return new RoslynComponents(generators, ids);
+            return new RoslynComponents(generators, ids, links);
         }
         finally
         {

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 
 namespace ShmGen.Tool.Tests;
 
@@ -55,46 +56,24 @@ internal static class Shmgen
     /// <summary>Starts the test peer, which leaves a segment behind the way a crashed process does, and waits for it to exit.</summary>
     public static void Peer(string command, string name)
     {
-        var peer = typeof(Shmgen).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ToolTestPeer").Value!;
-        var run = RunProcess(peer, command, name);
+        var run = RunProcess(PeerAssembly, command, name);
         if (run.ExitCode != 0)
         {
             throw new InvalidOperationException($"test peer {command} {name} failed: {run}");
         }
     }
 
-    /// <summary>
-    /// A human table as rows of column → cell, using the header's column positions (cells may contain single spaces).
-    /// </summary>
-    public static List<Dictionary<string, string>> ParseTable(string text)
+    /// <summary>The test peer's dll (tests/ShmGen.Tool.TestPeer), as built beside this test.</summary>
+    public static string PeerAssembly =>
+        typeof(Shmgen).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ToolTestPeer").Value!;
+
+    /// <summary>Runs shmgen with <c>--json</c> appended and parses what it printed; the exit code must be 0.</summary>
+    public static JsonElement Json(params string[] args)
     {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
-        var header = lines[0];
-        var starts = new List<(string Name, int Start)>();
-        for (var i = 0; i < header.Length; i++)
-        {
-            if (header[i] != ' ' && (i == 0 || (header[i - 1] == ' ' && i >= 2 && header[i - 2] == ' ')))
-            {
-                var end = header.IndexOf("  ", i, StringComparison.Ordinal);
-                starts.Add((header[i..(end < 0 ? header.Length : end)], i));
-            }
-        }
-
-        var rows = new List<Dictionary<string, string>>();
-        foreach (var line in lines.Skip(1).TakeWhile(l => l.Length > 0 && !l.Contains(" other file", StringComparison.Ordinal)))
-        {
-            var row = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var c = 0; c < starts.Count; c++)
-            {
-                var start = Math.Min(starts[c].Start, line.Length);
-                var end = c + 1 < starts.Count ? Math.Min(starts[c + 1].Start, line.Length) : line.Length;
-                row[starts[c].Name] = line[start..end].Trim();
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
+        var run = Run([.. args, "--json"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var document = JsonDocument.Parse(run.Output);
+        return document.RootElement.Clone();
     }
 
     /// <summary>"Label: value" lines of <c>shmgen inspect</c>.</summary>
@@ -152,5 +131,63 @@ public sealed class ShmNames : IDisposable
         {
             File.Delete("/dev/shm/" + name);
         }
+    }
+}
+
+/// <summary>
+/// A live test peer (<c>ShmGen.Tool.TestPeer serve</c>): a real child process that creates segments and queues, keeps
+/// them mapped, and enqueues, dequeues, writes or holds locks on command. Disposing it ends it (it unlinks what it made).
+/// </summary>
+public sealed class LivePeer : IDisposable
+{
+    private readonly Process _process;
+
+    public LivePeer()
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        info.ArgumentList.Add(Shmgen.PeerAssembly);
+        info.ArgumentList.Add("serve");
+        _process = Process.Start(info)!;
+    }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Sends one command and waits for the peer to have carried it out.</summary>
+    public void Do(string command)
+    {
+        _process.StandardInput.WriteLine(command);
+        _process.StandardInput.Flush();
+        var answer = _process.StandardOutput.ReadLineAsync();
+        if (!answer.Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"the test peer did not answer '{command}' in 30 s");
+        }
+
+        Assert.True(answer.Result == "ok", $"test peer: '{command}' answered '{answer.Result}'");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _process.StandardInput.WriteLine("exit");
+            _process.StandardInput.Flush();
+        }
+        catch (IOException)
+        {
+            // Already gone.
+        }
+
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
     }
 }

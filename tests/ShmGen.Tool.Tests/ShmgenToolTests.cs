@@ -18,25 +18,6 @@ public sealed class ShmgenToolTests : IDisposable
     public void Dispose() => _names.Dispose();
 
     [Fact]
-    public void List_shows_a_segment_this_process_maps_with_type_mode_creator_and_lock()
-    {
-        var name = _names.New("live");
-        using var segment = ToolTestDataSegment.Create(new SegmentOptions { Name = name });
-
-        var run = Shmgen.Run("list", _names.Pattern);
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        var row = Assert.Single(Shmgen.ParseTable(run.Output));
-        Assert.Equal(name, row["NAME"]);
-        Assert.Equal("ready", row["STATUS"]);
-        Assert.EndsWith("ToolTestData", row["TYPE"], StringComparison.Ordinal);
-        Assert.Equal("0600", row["MODE"]);
-        Assert.Equal($"{Environment.ProcessId} (alive)", row["CREATOR"]);
-        Assert.Equal("yes", row["IN USE"]);
-        Assert.Equal("free", row["LOCK"]);
-    }
-
-    [Fact]
     public void A_raw_segment_is_named_as_one_and_gc_leaves_it_alone()
     {
         var name = _names.New("raw");
@@ -169,8 +150,8 @@ public sealed class ShmgenToolTests : IDisposable
             Assert.Equal("notRecoverable", document.RootElement.GetProperty("lock").GetProperty("state").GetString());
         }
 
-        var row = Assert.Single(Shmgen.ParseTable(Shmgen.Run("list", _names.Pattern).Output));
-        Assert.Equal("not recoverable", row["LOCK"]);
+        var listed = Assert.Single(Shmgen.Json("list", _names.Pattern).GetProperty("segments").EnumerateArray());
+        Assert.Equal("notRecoverable", listed.GetProperty("lock").GetProperty("state").GetString());
     }
 
     [Fact]
@@ -264,15 +245,15 @@ public sealed class ShmgenToolTests : IDisposable
         var truncated = _names.Foreign("truncated", File.ReadAllBytes("/dev/shm/" + source)[..4096]);
         File.Delete("/dev/shm/" + source);
 
+        var listed = Assert.Single(Shmgen.Json("list", _names.Pattern).GetProperty("segments").EnumerateArray());
+        Assert.Equal((truncated, "corrupted"), (listed.GetProperty("name").GetString(), listed.GetProperty("status").GetString()));
         var list = Shmgen.Run("list", _names.Pattern);
-        Assert.True(list.ExitCode == 0, list.ToString());
-        var row = Assert.Single(Shmgen.ParseTable(list.Output));
-        Assert.Equal((truncated, "corrupted"), (row["NAME"], row["STATUS"]));
         Assert.Contains("2 other files in /dev/shm are not ShmGen segments (--all shows them).", list.Output, StringComparison.Ordinal);
 
-        var all = Shmgen.ParseTable(Shmgen.Run("list", _names.Pattern, "--all").Output).ToDictionary(r => r["NAME"], r => r["STATUS"]);
-        Assert.Equal("not ShmGen", all[foreign]);
-        Assert.Equal("not ShmGen", all[empty]);
+        var all = Shmgen.Json("list", _names.Pattern, "--all").GetProperty("segments").EnumerateArray()
+            .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("status").GetString());
+        Assert.Equal("notShmGen", all[foreign]);
+        Assert.Equal("notShmGen", all[empty]);
         Assert.Equal("corrupted", all[truncated]);
 
         var inspect = Shmgen.Run("inspect", foreign);
@@ -282,11 +263,14 @@ public sealed class ShmgenToolTests : IDisposable
         var corrupted = Shmgen.ParseDetails(Shmgen.Run("inspect", truncated).Output);
         Assert.StartsWith("corrupted (the file is 4096 bytes but the header says", corrupted["Status"], StringComparison.Ordinal);
 
-        using (var document = JsonDocument.Parse(Shmgen.Run("inspect", empty, "--json").Output))
+        var emptyRun = Shmgen.Run("inspect", empty, "--json");
+        Assert.Equal(1, emptyRun.ExitCode);
+        using (var document = JsonDocument.Parse(emptyRun.Output))
         {
-            Assert.Equal("notShmGen", document.RootElement.GetProperty("status").GetString());
-            Assert.False(document.RootElement.GetProperty("isShmGen").GetBoolean());
-            Assert.Equal("an empty file", document.RootElement.GetProperty("problem").GetString());
+            var segment = document.RootElement.GetProperty("segment");
+            Assert.Equal("notShmGen", segment.GetProperty("status").GetString());
+            Assert.False(segment.GetProperty("isShmGen").GetBoolean());
+            Assert.Equal("an empty file", segment.GetProperty("problem").GetString());
         }
 
         var gc = Shmgen.Run("gc", _names.Pattern);

@@ -37,3 +37,11 @@ public partial struct RawToolTestData
 {
     public long Counter;
 }
+
+/// <summary>The tool tests' queue: small, so a test can fill it.</summary>
+[SharedQueue("shmgen-tool-test-queue", Capacity = 64)]
+public partial struct ToolTestJob
+{
+    public long Id;
+    public double Payload;
+}

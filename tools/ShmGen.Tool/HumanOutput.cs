@@ -11,17 +11,18 @@ namespace ShmGen.Tool;
 /// <summary>Tables and details for people at a terminal.</summary>
 internal static class HumanOutput
 {
-    private static readonly string[] s_columns = ["NAME", "STATUS", "TYPE", "SIZE", "MODE", "CREATOR", "IN USE", "LOCK"];
+    private static readonly string[] s_columns = ["NAME", "STATUS", "TYPE", "SIZE", "MODE", "CREATOR", "IN USE", "LOCK", "QUEUE", "MAPPED BY"];
 
-    public static void WriteTable(TextWriter output, IReadOnlyList<SegmentInfo> segments)
+    /// <summary>The table of <c>shmgen list</c>; the caller says what to print when there is nothing to show.</summary>
+    public static void WriteTable(TextWriter output, IReadOnlyList<SegmentInfo> segments, string whenEmpty)
     {
         if (segments.Count == 0)
         {
-            output.WriteLine("No ShmGen segments in /dev/shm.");
+            output.WriteLine(whenEmpty);
             return;
         }
 
-        var rows = segments.Select(s => new[]
+        WriteColumns(output, s_columns, segments.Select(s => new[]
         {
             s.Name,
             Status(s),
@@ -30,10 +31,17 @@ internal static class HumanOutput
             Octal(s.Mode),
             Creator(s),
             s.InUse switch { true => "yes", false => "no", null => "-" },
-            LockSummary(s.Lock),
-        }).ToList();
-        var widths = s_columns.Select((c, i) => Math.Max(c.Length, rows.Max(r => r[i].Length))).ToArray();
-        WriteRow(output, s_columns, widths);
+            LockSummary(JsonOutput.Lock(s.Lock)),
+            s.Queue is { } q ? $"{q.Count}/{q.Capacity}" : "-",
+            s.MappedBy is { Count: > 0 } pids ? string.Join(',', pids) : "-",
+        }).ToList());
+    }
+
+    /// <summary>Left-aligned columns two spaces apart, the header first.</summary>
+    public static void WriteColumns(TextWriter output, string[] columns, IReadOnlyList<string[]> rows)
+    {
+        var widths = columns.Select((c, i) => Math.Max(c.Length, rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max())).ToArray();
+        WriteRow(output, columns, widths);
         foreach (var row in rows)
         {
             WriteRow(output, row, widths);
@@ -71,6 +79,12 @@ internal static class HumanOutput
                 null => "unknown",
             }));
             lines.Add(("Lock", LockDetails(s.Lock)));
+            if (s.Queue is { } queue)
+            {
+                lines.Add(("Queue", $"{queue.Count} of {queue.Capacity} items"));
+            }
+
+            lines.Add(("Mapped by", MappedBy(s)));
             lines.Add(("Stale", s.IsStale ? "yes (shmgen gc removes it)" : "no"));
         }
 
@@ -95,6 +109,30 @@ internal static class HumanOutput
         {
             output.WriteLine($"{"Layout:".PadRight(width)}{description}");
         }
+
+        if (s.Values is { } values)
+        {
+            output.WriteLine($"{"Values:".PadRight(width)}read without the lock, so a field being written may show a torn value");
+            var nameWidth = Math.Max(5, values.Select(v => v.Field.Name.Length).DefaultIfEmpty(0).Max());
+            output.WriteLine($"  {"FIELD".PadRight(nameWidth)}  VALUE");
+            foreach (var value in values)
+            {
+                output.WriteLine($"  {value.Field.Name.PadRight(nameWidth)}  {value.Value ?? $"? ({value.Problem})"}");
+            }
+        }
+    }
+
+    private static string MappedBy(SegmentInfo s)
+    {
+        if (s.MappedBy is not { } pids)
+        {
+            return "-";
+        }
+
+        var seen = pids.Count == 0 ? "no process this user can see" : "pid " + string.Join(", ", pids);
+        return s.UncheckedProcessCount == 0
+            ? seen
+            : $"{seen} ({s.UncheckedProcessCount} other users' processes could not be checked: run as root to see them)";
     }
 
     public static string TypeOf(SegmentInfo s) =>
@@ -123,14 +161,14 @@ internal static class HumanOutput
     private static string Creator(SegmentInfo s) =>
         s.CreatorProcessId is { } pid ? $"{pid} ({(s.CreatorAlive ? "alive" : "dead")})" : "-";
 
-    private static string LockSummary(SegmentLockInfo? info) => info?.State switch
+    public static string LockSummary(LockReport? info) => info?.State switch
     {
         null => "-",
-        SegmentLockState.Free => "free",
-        SegmentLockState.Held => $"held by {info.OwnerProcessId}/{info.OwnerThreadId}",
-        SegmentLockState.Abandoned => info.OwnerThreadId == 0 ? "abandoned" : $"abandoned by {info.OwnerThreadId}",
-        SegmentLockState.NotRecoverable => "not recoverable",
-        _ => info.State.ToString(),
+        "free" => "free",
+        "held" => $"held by {info.OwnerPid}/{info.OwnerThreadId}",
+        "abandoned" => info.OwnerThreadId is null ? "abandoned" : $"abandoned by {info.OwnerThreadId}",
+        "notRecoverable" => "not recoverable",
+        _ => info.State,
     };
 
     private static string LockDetails(SegmentLockInfo? info) => info?.State switch

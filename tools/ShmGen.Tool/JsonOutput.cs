@@ -2,28 +2,45 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ShmGen.Inspection;
 
 namespace ShmGen.Tool;
 
 /// <summary>
 /// JSON for scripts. Stable field names (camelCase); every field present (null when unknown); 64-bit fingerprints as
-/// hex strings, since JSON numbers lose precision past 2^53 in most readers; modes as octal strings.
+/// hex strings, since JSON numbers lose precision past 2^53 in most readers; modes as octal strings; field values as
+/// strings for the same reason. Errors are JSON too (<see cref="ErrorReport"/>), on stdout, with exit code 1.
 /// </summary>
 internal static class JsonOutput
 {
-    public static void WriteList(TextWriter output, IReadOnlyList<SegmentInfo> segments) =>
-        Write(output, new ListReport("/dev/shm", segments.Select(Report).ToList()), ToolJsonContext.Default.ListReport);
+    // Readable text in messages ('name', not \u0027name\u0027): the output goes to terminals and scripts, never into HTML.
+    private static readonly ToolJsonContext s_context = new(new JsonSerializerOptions(ToolJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    private static readonly TopJsonContext s_topContext = new(new JsonSerializerOptions(TopJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    public static void WriteList(TextWriter output, string? pattern, IReadOnlyList<SegmentInfo> segments) =>
+        Write(output, new ListReport("/dev/shm", pattern, segments.Select(Report).ToList()), s_context.ListReport);
 
     public static void WriteSegment(TextWriter output, SegmentInfo segment) =>
-        Write(output, Report(segment), ToolJsonContext.Default.SegmentReport);
+        Write(output, Report(segment), s_context.SegmentReport);
 
-    public static void WriteRemoval(TextWriter output, IReadOnlyList<SegmentInfo> segments, bool dryRun) =>
-        Write(output, new RemovalReport(dryRun, segments.Select(Report).ToList()), ToolJsonContext.Default.RemovalReport);
+    public static void WriteRemoval(TextWriter output, IReadOnlyList<SegmentInfo> segments, IReadOnlyList<ErrorReport> errors, bool dryRun) =>
+        Write(output, new RemovalReport(dryRun, segments.Select(Report).ToList(), errors), s_context.RemovalReport);
 
-    private static void Write<T>(TextWriter output, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+    public static void WriteError(TextWriter output, ErrorReport error) =>
+        Write(output, error, s_context.ErrorReport);
+
+    /// <summary>One refresh of <c>shmgen top</c>, as one line (JSON Lines: a script reads a frame per line).</summary>
+    public static void WriteFrame(TextWriter output, TopFrame frame) =>
+        output.WriteLine(JsonSerializer.Serialize(frame, s_topContext.TopFrame));
+
+    public static ErrorReport Error(string kind, string message, string? name = null, SegmentInfo? segment = null) =>
+        new(kind, message, name, segment is null ? null : Report(segment));
+
+    private static void Write<T>(TextWriter output, T value, JsonTypeInfo<T> typeInfo) =>
         output.WriteLine(JsonSerializer.Serialize(value, typeInfo));
 
     private static SegmentReport Report(SegmentInfo s) => new(
@@ -46,16 +63,27 @@ internal static class JsonOutput
         s.CreatorProcessId,
         s.CreatorProcessId is null ? null : s.CreatorAlive,
         s.InUse,
-        s.Lock is { } l ? new LockReport(JsonNamingPolicy.CamelCase.ConvertName(l.State.ToString()), l.OwnerThreadId == 0 ? null : l.OwnerThreadId, l.OwnerProcessId) : null,
+        s.MappedBy,
+        s.MappedBy is null ? null : s.UncheckedProcessCount,
+        Lock(s.Lock),
+        s.Queue is { } q ? new QueueReport(q.Capacity, q.Count) : null,
         s.LayoutDescription,
         s.Layout is { } layout
             ? new LayoutReport(layout.Size, layout.Alignment, layout.IsTruncated, layout.Fields.Select(x => new FieldReport(x.Name, x.Type, x.Offset)).ToList())
-            : null);
+            : null,
+        s.Values?.Select(v => new ValueReport(v.Field.Name, v.Field.Type, v.Field.Offset, v.Value, v.Problem)).ToList());
+
+    public static LockReport? Lock(SegmentLockInfo? l) =>
+        l is null ? null : new LockReport(JsonNamingPolicy.CamelCase.ConvertName(l.State.ToString()), l.OwnerThreadId == 0 ? null : l.OwnerThreadId, l.OwnerProcessId);
 }
 
-internal sealed record ListReport(string Directory, IReadOnlyList<SegmentReport> Segments);
+internal sealed record ListReport(string Directory, string? Pattern, IReadOnlyList<SegmentReport> Segments);
 
-internal sealed record RemovalReport(bool DryRun, IReadOnlyList<SegmentReport> Removed);
+internal sealed record RemovalReport(bool DryRun, IReadOnlyList<SegmentReport> Removed, IReadOnlyList<ErrorReport> Errors);
+
+/// <summary>What went wrong: <paramref name="Error"/> is a stable kind (<c>notFound</c>, <c>invalidName</c>,
+/// <c>accessDenied</c>, <c>notShmGen</c>, <c>io</c>, <c>notSupported</c>, <c>usage</c>) for scripts to branch on.</summary>
+internal sealed record ErrorReport(string Error, string Message, string? Name, SegmentReport? Segment);
 
 internal sealed record SegmentReport(
     string Name,
@@ -77,18 +105,31 @@ internal sealed record SegmentReport(
     int? CreatorPid,
     bool? CreatorAlive,
     bool? InUse,
+    IReadOnlyList<int>? MappedBy,
+    int? UncheckedProcesses,
     LockReport? Lock,
+    QueueReport? Queue,
     string? LayoutDescription,
-    LayoutReport? Layout);
+    LayoutReport? Layout,
+    IReadOnlyList<ValueReport>? Values);
 
 internal sealed record LockReport(string State, int? OwnerThreadId, int? OwnerPid);
+
+internal sealed record QueueReport(int Capacity, int Count);
 
 internal sealed record LayoutReport(int Size, int Alignment, bool Truncated, IReadOnlyList<FieldReport> Fields);
 
 internal sealed record FieldReport(string Name, string Type, int Offset);
 
+internal sealed record ValueReport(string Name, string Type, int Offset, string? Value, string? Problem);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(ListReport))]
 [JsonSerializable(typeof(RemovalReport))]
 [JsonSerializable(typeof(SegmentReport))]
+[JsonSerializable(typeof(ErrorReport))]
 internal sealed partial class ToolJsonContext : JsonSerializerContext;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false)]
+[JsonSerializable(typeof(TopFrame))]
+internal sealed partial class TopJsonContext : JsonSerializerContext;

@@ -17,6 +17,8 @@ internal abstract class ChildProcessMechanism : IIpcMechanism
 
     public abstract string Name { get; }
 
+    public virtual string Label => Name;
+
     /// <summary>Whether messages carry the bytes (all but <c>signal</c>, which only notifies).</summary>
     protected virtual bool CarriesData => true;
 

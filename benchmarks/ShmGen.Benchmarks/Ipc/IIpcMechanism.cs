@@ -6,6 +6,9 @@ internal interface IIpcMechanism
     /// <summary>The fixed name in the table and the JSON (<c>pipe</c>, <c>shmgen-segment</c>, ...).</summary>
     string Name { get; }
 
+    /// <summary>How the table shows the row: the name, and a warning where the name alone would mislead.</summary>
+    string Label => Name;
+
     /// <summary>Runs the ping-pong between two processes and returns the measured round trips.</summary>
     RoundTripSamples Measure(IpcRunSettings settings);
 }

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using ShmGen.Benchmarks.Ipc.Mechanisms;
+using ShmGen.Benchmarks.NativePrograms;
+using ShmGen.Benchmarks.Queues;
 
 namespace ShmGen.Benchmarks.Ipc;
 
@@ -10,9 +13,16 @@ internal static class IpcMechanisms
 {
     public static IReadOnlyList<IIpcMechanism> All { get; } =
     [
-        new CSpinMechanism(),
+        new NativeIpcMechanism("c-spin", NativeProgram.CSpin),
         new ShmGenWaitNotifyMechanism(),
+        new NativeIpcMechanism("boost-condition", NativeProgram.BoostCondition),
         new ShmGenQueueMechanism(),
+        new NativeIpcMechanism(
+            "boost-message-queue",
+            NativeProgram.BoostMessageQueue,
+            settings => [settings.ShmPrefix + "message-queue", BenchQueues.CapacityOf(settings.MessageSize).ToString(CultureInfo.InvariantCulture)]),
+        new NativeIpcMechanism("iceoryx-busy", NativeProgram.Iceoryx, settings => ["busy", settings.ShmPrefix + "iceoryx"]),
+        new NativeIpcMechanism("iceoryx-waitset", NativeProgram.Iceoryx, settings => ["waitset", settings.ShmPrefix + "iceoryx"]),
         new MemoryMappedFileMechanism(),
         new FileMechanism(),
         new SignalMechanism(),

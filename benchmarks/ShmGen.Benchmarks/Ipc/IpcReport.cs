@@ -13,7 +13,7 @@ internal static class IpcReport
 {
     public const string FloorMechanism = "c-spin";
 
-    public static string Markdown(IReadOnlyList<IpcResult> results, int roundTrips)
+    public static string Markdown(IReadOnlyList<IpcResult> results, int roundTrips, IReadOnlyList<(string Mechanism, string Note)> unavailable)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Round-trip time (ns) of one message between two processes, {roundTrips:N0} round trips per row after warm-up.");
@@ -25,16 +25,30 @@ internal static class IpcReport
         {
             if (result.Samples is not { } samples)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {result.Mechanism} | {result.Size} | failed: {result.Error} | | | | |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {result.Label} | {result.Size} | failed: {result.Error} | | | | |");
                 continue;
             }
 
             var floor = results.FirstOrDefault(r => r.Mechanism == FloorMechanism && r.Size == result.Size)?.Samples;
             var ratio = floor is null ? "n/a" : ((double)samples.P50 / floor.P50).ToString("F2", CultureInfo.InvariantCulture);
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {result.Mechanism} | {result.Size} | {samples.P50:N0} | {samples.P99:N0} | {samples.P999:N0} | {samples.MessagesPerSecond:N0} | {ratio} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {result.Label} | {result.Size} | {samples.P50:N0} | {samples.P99:N0} | {samples.P999:N0} | {samples.MessagesPerSecond:N0} | {ratio} |");
         }
 
+        AppendUnavailable(text, unavailable);
         return text.ToString();
+    }
+
+    /// <summary>The mechanisms this machine could not measure and why, under the table (shared with the queue table).</summary>
+    public static void AppendUnavailable(StringBuilder text, IReadOnlyList<(string Mechanism, string Note)> unavailable)
+    {
+        if (unavailable.Count > 0)
+        {
+            text.AppendLine();
+            foreach (var (mechanism, note) in unavailable)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"Not measured: {mechanism}: {note}");
+            }
+        }
     }
 
     public static string Json(IReadOnlyList<IpcResult> results)
@@ -48,6 +62,7 @@ internal static class IpcReport
                 var samples = result.Samples!;
                 writer.WriteStartObject();
                 writer.WriteString("mechanism", result.Mechanism);
+                writer.WriteString("label", result.Label);
                 writer.WriteNumber("size", result.Size);
                 writer.WriteNumber("rtt_p50_ns", samples.P50);
                 writer.WriteNumber("rtt_p99_ns", samples.P99);

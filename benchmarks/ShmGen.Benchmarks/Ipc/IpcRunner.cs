@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using ShmGen.Benchmarks.Native;
+using ShmGen.Benchmarks.NativePrograms;
 
 namespace ShmGen.Benchmarks.Ipc;
 
@@ -33,6 +34,7 @@ internal static class IpcRunner
             (cpus is null ? "not pinned (fewer than two CPUs)" : $"parent on CPU {cpus.Parent}, child on CPU {cpus.Child}"));
 
         var results = new List<IpcResult>();
+        var unavailable = new List<(string Mechanism, string Note)>();
         var total = Stopwatch.StartNew();
         try
         {
@@ -47,13 +49,20 @@ internal static class IpcRunner
                     try
                     {
                         var samples = mechanism.Measure(settings);
-                        results.Add(new IpcResult(mechanism.Name, size, samples, null));
+                        results.Add(new IpcResult(mechanism.Name, mechanism.Label, size, samples, null));
                         Console.Error.WriteLine(
                             $"  {mechanism.Name,-20} {size,5} B  p50 {samples.P50,9:N0} ns  p99 {samples.P99,9:N0} ns  ({watch.Elapsed.TotalSeconds:F1} s)");
                     }
+                    catch (MechanismUnavailableException e)
+                    {
+                        // Nothing to gain from the other sizes: what is missing is missing for all of them.
+                        unavailable.Add((mechanism.Name, e.Message));
+                        Console.Error.WriteLine($"  {mechanism.Name,-20} skipped: {e.Message}");
+                        break;
+                    }
                     catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException or SharedSegmentException or UnauthorizedAccessException)
                     {
-                        results.Add(new IpcResult(mechanism.Name, size, null, e.Message));
+                        results.Add(new IpcResult(mechanism.Name, mechanism.Label, size, null, e.Message));
                         Console.Error.WriteLine($"  {mechanism.Name,-20} {size,5} B  FAILED: {e.Message}");
                     }
                 }
@@ -66,7 +75,7 @@ internal static class IpcRunner
         }
 
         Console.Error.WriteLine($"ipc: done in {total.Elapsed.TotalSeconds:F0} s");
-        Console.WriteLine(IpcReport.Markdown(results, measured));
+        Console.WriteLine(IpcReport.Markdown(results, measured, unavailable));
         if (jsonPath is not null)
         {
             File.WriteAllText(jsonPath, IpcReport.Json(results));
@@ -100,4 +109,4 @@ internal static class IpcRunner
 }
 
 /// <summary>One cell group of the table: a mechanism at a size, measured or failed.</summary>
-internal sealed record IpcResult(string Mechanism, int Size, RoundTripSamples? Samples, string? Error);
+internal sealed record IpcResult(string Mechanism, string Label, int Size, RoundTripSamples? Samples, string? Error);

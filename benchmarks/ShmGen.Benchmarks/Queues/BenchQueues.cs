@@ -1,4 +1,5 @@
 using System;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 
 namespace ShmGen.Benchmarks.Queues;
@@ -97,6 +98,10 @@ internal static class BenchQueues
             _ => throw new InvalidOperationException($"shmgen-queue: no item type of {size} bytes (there are {string.Join(", ", Sizes)})"),
         };
 
+    /// <summary>How many items the queue of <paramref name="size"/>-byte items holds: a peer queue in the same row gets
+    /// the same capacity.</summary>
+    public static int CapacityOf(int size) => With<int, CapacityReader>(size, default);
+
     /// <summary>Writes <paramref name="stamp"/> into the first and the last 8 bytes of <paramref name="item"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Stamp<TItem>(ref TItem item, long stamp)
@@ -121,6 +126,13 @@ internal static class BenchQueues
         }
 
         return head;
+    }
+
+    private readonly struct CapacityReader : IBenchQueueAction<int>
+    {
+        public int Invoke<TQueue, TItem>()
+            where TQueue : struct, IBenchQueue<TQueue, TItem>
+            where TItem : unmanaged => typeof(TItem).GetCustomAttribute<SharedQueueAttribute>()!.Capacity;
     }
 
     private static void ThrowTorn(long head, long tail) =>

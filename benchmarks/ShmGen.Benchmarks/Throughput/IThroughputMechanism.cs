@@ -1,22 +1,48 @@
 using System;
+using System.Diagnostics;
+using System.Globalization;
 
 namespace ShmGen.Benchmarks.Throughput;
 
 /// <summary>One row family of the queue table: a way to stream fixed-size items from producer to consumer processes.</summary>
 internal interface IThroughputMechanism
 {
-    /// <summary>The name in the table and the JSON (<c>shmgen-queue</c>, <c>pipe</c>, <c>unix-socket</c>).</summary>
+    /// <summary>The name in the table and the JSON (<c>shmgen-queue</c>, <c>pipe</c>, <c>boost-message-queue</c>, ...).</summary>
     string Name { get; }
 
-    /// <summary>Creates what the children share (a queue, pipes, socket pairs) before they start.</summary>
+    /// <summary>Creates what the children share (a queue, pipes, socket pairs, a daemon) before they start.</summary>
     IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix);
+
+    /// <summary>How to start one producer or consumer. It pins itself to <paramref name="cpu"/> (unless -1), then speaks
+    /// the runner's protocol on stdin/stdout: "ready", wait for "go", then one "result ..." line.</summary>
+    ProcessStartInfo StartChild(string role, ThroughputChild child, int cpu);
+}
+
+/// <summary>A mechanism whose producers and consumers are this program again (the hidden <c>queue-child</c> command).</summary>
+internal abstract class ManagedThroughputMechanism : IThroughputMechanism
+{
+    public abstract string Name { get; }
+
+    public abstract IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix);
 
     /// <summary>The producer's side in its child process: <see cref="ThroughputChild.Warmup"/> + <see cref="ThroughputChild.Items"/>
     /// items, then one stop item. Returns the timestamp taken after the warm-up items.</summary>
-    long Produce(ThroughputChild child, Action ready);
+    public abstract long Produce(ThroughputChild child, Action ready);
 
     /// <summary>The consumer's side in its child process: items until a stop item.</summary>
-    void Consume(ThroughputChild child, ItemTally tally, Action ready);
+    public abstract void Consume(ThroughputChild child, ItemTally tally, Action ready);
+
+    public ProcessStartInfo StartChild(string role, ThroughputChild child, int cpu) => ChildProcess.StartInfo(
+        "queue-child",
+        Name,
+        role,
+        child.ItemSize.ToString(CultureInfo.InvariantCulture),
+        child.Id.ToString(CultureInfo.InvariantCulture),
+        child.Producers.ToString(CultureInfo.InvariantCulture),
+        child.Warmup.ToString(CultureInfo.InvariantCulture),
+        child.Items.ToString(CultureInfo.InvariantCulture),
+        cpu.ToString(CultureInfo.InvariantCulture),
+        child.Argument);
 }
 
 /// <summary>The parent's part of one measurement: what each child needs to find its channel.</summary>

@@ -8,17 +8,17 @@ using ShmGen.Benchmarks.Queues;
 namespace ShmGen.Benchmarks.Throughput;
 
 /// <summary>One generated [SharedQueue] shared by every producer and consumer of the row (many-to-many, as users run it).</summary>
-internal sealed class QueueThroughputMechanism : IThroughputMechanism
+internal sealed class QueueThroughputMechanism : ManagedThroughputMechanism
 {
-    public string Name => "shmgen-queue";
+    public override string Name => "shmgen-queue";
 
-    public IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix) =>
+    public override IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix) =>
         BenchQueues.With<IThroughputSetup, Creator>(itemSize, new Creator(shmPrefix + "throughput"));
 
-    public long Produce(ThroughputChild child, Action ready) =>
+    public override long Produce(ThroughputChild child, Action ready) =>
         BenchQueues.With<long, Producer>(child.ItemSize, new Producer(child, ready));
 
-    public void Consume(ThroughputChild child, ItemTally tally, Action ready) =>
+    public override void Consume(ThroughputChild child, ItemTally tally, Action ready) =>
         BenchQueues.With<int, Consumer>(child.ItemSize, new Consumer(child, tally, ready));
 
     private readonly struct Creator(string name) : IBenchQueueAction<IThroughputSetup>

@@ -17,14 +17,13 @@ namespace ShmGen.Benchmarks.Throughput;
 /// until it has all its bytes: the per-item hand-off a queue does, through the kernel. The descriptors are created
 /// without O_CLOEXEC and inherited by the children; each child closes the ones that are not its own.
 /// </summary>
-internal abstract unsafe class StreamThroughputMechanism : IThroughputMechanism
+internal abstract unsafe class StreamThroughputMechanism : ManagedThroughputMechanism
 {
-    public abstract string Name { get; }
 
     /// <summary>Makes one stream: [0] the read end, [1] the write end.</summary>
     protected abstract void MakeStream(int* ends);
 
-    public IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix)
+    public override IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix)
     {
         if (producers != consumers)
         {
@@ -43,7 +42,7 @@ internal abstract unsafe class StreamThroughputMechanism : IThroughputMechanism
         return new Setup(ends);
     }
 
-    public long Produce(ThroughputChild child, Action ready)
+    public override long Produce(ThroughputChild child, Action ready)
     {
         var fd = Adopt(child.Argument);
         var item = Message.Create(child.ItemSize);
@@ -57,7 +56,7 @@ internal abstract unsafe class StreamThroughputMechanism : IThroughputMechanism
         return start;
     }
 
-    public void Consume(ThroughputChild child, ItemTally tally, Action ready)
+    public override void Consume(ThroughputChild child, ItemTally tally, Action ready)
     {
         var fd = Adopt(child.Argument);
         ready();

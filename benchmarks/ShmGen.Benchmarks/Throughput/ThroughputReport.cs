@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using ShmGen.Benchmarks.Ipc;
 
 namespace ShmGen.Benchmarks.Throughput;
 
@@ -13,11 +14,12 @@ internal static class ThroughputReport
 {
     public const string BaselineMechanism = "unix-socket";
 
-    public static string Markdown(IReadOnlyList<ThroughputResult> results)
+    public static string Markdown(IReadOnlyList<ThroughputResult> results, IReadOnlyList<(string Mechanism, string Note)> unavailable)
     {
         var text = new StringBuilder();
         text.AppendLine("Items per second from producer processes to consumer processes (measured items after a 25% warm-up; every item");
-        text.AppendLine("checked once by a consumer). pipe and unix-socket: one stream per producer/consumer pair, one write(2) per item.");
+        text.AppendLine("checked once by a consumer). pipe and unix-socket: one stream per producer/consumer pair, one write(2) per item;");
+        text.AppendLine("iceoryx: one publisher/subscriber pair per producer/consumer pair; shmgen-queue and boost-message-queue: one queue for all.");
         text.AppendLine("MB/s = items/s x item size / 10^6; \"x unix-socket\" is items/s over unix-socket's at the same size and topology.");
         text.AppendLine();
         text.AppendLine("| mechanism | item (B) | P x C | items | items/s | MB/s | x unix-socket |");
@@ -36,6 +38,7 @@ internal static class ThroughputReport
             text.AppendLine(CultureInfo.InvariantCulture, $"| {result.Mechanism} | {result.Size} | {topology} | {result.Items:N0} | {result.ItemsPerSecond:N0} | {MegabytesPerSecond(result):N0} | {ratio} |");
         }
 
+        IpcReport.AppendUnavailable(text, unavailable);
         return text.ToString();
     }
 

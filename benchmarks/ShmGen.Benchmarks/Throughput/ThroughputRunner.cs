@@ -7,6 +7,8 @@ using System.Linq;
 using System.Threading;
 using ShmGen.Benchmarks.Ipc;
 using ShmGen.Benchmarks.Native;
+using ShmGen.Benchmarks.NativePrograms;
+using ShmGen.Benchmarks.Queues;
 
 namespace ShmGen.Benchmarks.Throughput;
 
@@ -25,6 +27,13 @@ internal static class ThroughputRunner
     public static IReadOnlyList<IThroughputMechanism> All { get; } =
     [
         new QueueThroughputMechanism(),
+        new NativeThroughputMechanism(
+            "boost-message-queue",
+            NativeProgram.BoostMessageQueue,
+            NativeChannels.Shared,
+            size => [BenchQueues.CapacityOf(size).ToString(CultureInfo.InvariantCulture)]),
+        new NativeThroughputMechanism("iceoryx-busy", NativeProgram.Iceoryx, NativeChannels.PerPair, _ => ["busy"]),
+        new NativeThroughputMechanism("iceoryx-waitset", NativeProgram.Iceoryx, NativeChannels.PerPair, _ => ["waitset"]),
         new PipeThroughputMechanism(),
         new UnixSocketThroughputMechanism(),
     ];
@@ -47,6 +56,7 @@ internal static class ThroughputRunner
             (cpus is null ? "not pinned (fewer than two CPUs)" : $"producers on CPU {cpus.Parent}, consumers on CPU {cpus.Child}"));
 
         var results = new List<ThroughputResult>();
+        var unavailable = new List<(string Mechanism, string Note)>();
         var total = Stopwatch.StartNew();
         try
         {
@@ -56,6 +66,11 @@ internal static class ThroughputRunner
                 {
                     foreach (var mechanism in mechanisms)
                     {
+                        if (unavailable.Any(u => u.Mechanism == mechanism.Name))
+                        {
+                            continue;
+                        }
+
                         var count = ItemsFor(size, quick, items);
                         var watch = Stopwatch.StartNew();
                         try
@@ -63,12 +78,18 @@ internal static class ThroughputRunner
                             var perSecond = Measure(mechanism, size, producers, consumers, count / producers, cpus, $"{runId}-{size}-{producers}x{consumers}-", quick);
                             results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, perSecond, null));
                             Console.Error.WriteLine(
-                                $"  {mechanism.Name,-12} {size,5} B {producers}x{consumers}  {perSecond,14:N0} items/s  ({watch.Elapsed.TotalSeconds:F1} s)");
+                                $"  {mechanism.Name,-20} {size,5} B {producers}x{consumers}  {perSecond,14:N0} items/s  ({watch.Elapsed.TotalSeconds:F1} s)");
+                        }
+                        catch (MechanismUnavailableException e)
+                        {
+                            // Missing for every size and topology: say it once and leave the mechanism out.
+                            unavailable.Add((mechanism.Name, e.Message));
+                            Console.Error.WriteLine($"  {mechanism.Name,-20} skipped: {e.Message}");
                         }
                         catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or SharedSegmentException or UnauthorizedAccessException)
                         {
                             results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, 0, e.Message));
-                            Console.Error.WriteLine($"  {mechanism.Name,-12} {size,5} B {producers}x{consumers}  FAILED: {e.Message}");
+                            Console.Error.WriteLine($"  {mechanism.Name,-20} {size,5} B {producers}x{consumers}  FAILED: {e.Message}");
                         }
                     }
                 }
@@ -81,7 +102,7 @@ internal static class ThroughputRunner
         }
 
         Console.Error.WriteLine($"queue: done in {total.Elapsed.TotalSeconds:F0} s");
-        Console.WriteLine(ThroughputReport.Markdown(results));
+        Console.WriteLine(ThroughputReport.Markdown(results, unavailable));
         if (jsonPath is not null)
         {
             File.WriteAllText(jsonPath, ThroughputReport.Json(results));
@@ -99,7 +120,8 @@ internal static class ThroughputRunner
             CpuAffinity.PinCurrentThread(cpu);
         }
 
-        var chosen = Find(mechanism);
+        var chosen = Find(mechanism) as ManagedThroughputMechanism
+            ?? throw new ArgumentException($"{mechanism} does not run as this program's child");
 
         // Everyone says ready once its channel is open, then waits for the parent's go, so start-up is not measured.
         void Ready()
@@ -233,17 +255,7 @@ internal static class ThroughputRunner
 
     private static Process Start(IThroughputMechanism mechanism, string role, int size, int id, int producers, long warmup, long items, int cpu, string argument)
     {
-        var start = ChildProcess.StartInfo(
-            "queue-child",
-            mechanism.Name,
-            role,
-            size.ToString(CultureInfo.InvariantCulture),
-            id.ToString(CultureInfo.InvariantCulture),
-            producers.ToString(CultureInfo.InvariantCulture),
-            warmup.ToString(CultureInfo.InvariantCulture),
-            items.ToString(CultureInfo.InvariantCulture),
-            cpu.ToString(CultureInfo.InvariantCulture),
-            argument);
+        var start = mechanism.StartChild(role, new ThroughputChild(size, id, producers, warmup, items, argument), cpu);
         start.RedirectStandardOutput = true;
         start.RedirectStandardInput = true;
         return Process.Start(start) ?? throw new InvalidOperationException("could not start a child process");

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.IO;
 using ShmGen.Runtime;
 
@@ -49,6 +50,22 @@ public enum SegmentLockState
 /// <param name="OwnerProcessId">The process (thread group) of the holder, or <see langword="null"/> when the lock is free or
 /// its holder no longer exists.</param>
 public sealed record SegmentLockInfo(SegmentLockState State, int OwnerThreadId, int? OwnerProcessId);
+
+/// <summary>A queue's control block as read from outside: how many items it holds and how many it can.</summary>
+/// <param name="Capacity">How many items the ring holds at most.</param>
+/// <param name="Count">Items enqueued and not yet dequeued (a producer still copying its item in counts already).</param>
+/// <param name="EnqueuePosition">How many items were ever enqueued, modulo 2^32: the difference between two reads is
+/// the number enqueued in between.</param>
+/// <param name="DequeuePosition">How many items were ever dequeued, modulo 2^32.</param>
+public sealed record SegmentQueueInfo(int Capacity, int Count, uint EnqueuePosition, uint DequeuePosition);
+
+/// <summary>The current value of one payload field, read without the segment's lock (a field a writer is changing at
+/// that moment may show a torn value).</summary>
+/// <param name="Field">The field, from the stored layout description.</param>
+/// <param name="Value">The value as invariant text (numbers in full precision, buffers as lists or hex), or
+/// <see langword="null"/> when it could not be decoded.</param>
+/// <param name="Problem">Why <paramref name="Value"/> is <see langword="null"/>.</param>
+public sealed record SegmentFieldValue(SegmentFieldInfo Field, string? Value, string? Problem);
 
 /// <summary>
 /// One file in /dev/shm as <see cref="SegmentInspector"/> found it: the decoded header of a ShmGen segment, plus what
@@ -128,6 +145,27 @@ public sealed class SegmentInfo
 
     /// <summary>The layout description, decoded.</summary>
     public SegmentLayoutInfo? Layout { get; internal init; }
+
+    /// <summary>A queue's capacity and depth; <see langword="null"/> unless this is a <see cref="SegmentStatus.Ready"/>
+    /// queue whose control block is consistent (<see cref="Problem"/> says when it is not).</summary>
+    public SegmentQueueInfo? Queue { get; internal init; }
+
+    /// <summary>
+    /// The processes that map the file, from /proc/PID/maps; <see langword="null"/> when not looked up. Only processes
+    /// whose maps this user may read are seen: <see cref="UncheckedProcessCount"/> says how many could not be.
+    /// </summary>
+    public IReadOnlyList<int>? MappedBy { get; internal set; }
+
+    /// <summary>How many processes' /proc/PID/maps could not be read (other users' processes, unless running as root):
+    /// any of them may map the segment too.</summary>
+    public int UncheckedProcessCount { get; internal set; }
+
+    /// <summary>The current value of every payload field, in layout order; <see langword="null"/> unless asked for and
+    /// the segment is a <see cref="SegmentStatus.Ready"/> segment with a decoded layout.</summary>
+    public IReadOnlyList<SegmentFieldValue>? Values { get; internal set; }
+
+    /// <summary>The file's device and inode: a name that is removed and created again is another file.</summary>
+    internal (ulong Device, ulong Inode) FileId { get; init; }
 
     /// <summary>
     /// A ShmGen segment that nothing can still use: its creator is dead and no process maps it. <c>shmgen gc</c> removes

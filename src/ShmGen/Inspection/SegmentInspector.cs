@@ -19,33 +19,65 @@ namespace ShmGen.Inspection;
 /// </summary>
 public static unsafe class SegmentInspector
 {
-    /// <summary>Every file in /dev/shm, ShmGen segment or not, ordered by name.</summary>
+    /// <summary>At most this much of a payload is read for <see cref="SegmentInfo.Values"/>.</summary>
+    private const int MaxValueBytes = 16 * 1024 * 1024;
+
+    /// <summary>Every file in /dev/shm, ShmGen segment or not, ordered by name, with the processes that map each.</summary>
     /// <param name="nameFilter">Examines only the names it accepts (all when <see langword="null"/>).</param>
+    /// <param name="includeValues">Also read every segment's current field values (<see cref="SegmentInfo.Values"/>).</param>
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
-    public static IReadOnlyList<SegmentInfo> List(Func<string, bool>? nameFilter = null)
+    public static IReadOnlyList<SegmentInfo> List(Func<string, bool>? nameFilter = null, bool includeValues = false)
     {
         var segments = new List<SegmentInfo>();
         foreach (var name in Names(nameFilter))
         {
-            using var examined = Examine(name, holdExclusive: false);
+            using var examined = Examine(name, holdExclusive: false, includeValues);
             if (examined is not null)
             {
                 segments.Add(examined.Info);
             }
         }
 
+        AddMappers(segments);
         return segments;
     }
 
     /// <summary>Examines one name (without the leading '/'); works for files that are not ShmGen segments too.</summary>
+    /// <param name="name">The segment name.</param>
+    /// <param name="includeValues">Also read the current field values (<see cref="SegmentInfo.Values"/>), with pread:
+    /// the file is never mapped.</param>
     /// <exception cref="ArgumentException">The name cannot name a file in /dev/shm.</exception>
     /// <exception cref="SegmentNotFoundException">No such segment.</exception>
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
-    public static SegmentInfo Inspect(string name)
+    public static SegmentInfo Inspect(string name, bool includeValues = false)
     {
         ValidateName(name);
-        using var examined = Examine(name, holdExclusive: false) ?? throw NotFound(name);
+        using var examined = Examine(name, holdExclusive: false, includeValues) ?? throw NotFound(name);
+        AddMappers([examined.Info]);
         return examined.Info;
+    }
+
+    /// <summary>Fills <see cref="SegmentInfo.MappedBy"/> of every ShmGen segment from one pass over /proc/*/maps.</summary>
+    private static void AddMappers(List<SegmentInfo> segments)
+    {
+        var files = new List<(ulong, ulong)>();
+        foreach (var segment in segments)
+        {
+            if (segment.IsShmGenSegment)
+            {
+                files.Add(segment.FileId);
+            }
+        }
+
+        var (mappers, uncheckable) = ProcessMaps.Scan(files);
+        foreach (var segment in segments)
+        {
+            if (segment.IsShmGenSegment)
+            {
+                segment.MappedBy = mappers.TryGetValue(segment.FileId, out var pids) ? pids : [];
+                segment.UncheckedProcessCount = uncheckable;
+            }
+        }
     }
 
     /// <summary>
@@ -60,7 +92,7 @@ public static unsafe class SegmentInspector
     public static SegmentInfo Remove(string name)
     {
         ValidateName(name);
-        using var examined = Examine(name, holdExclusive: false) ?? throw NotFound(name);
+        using var examined = Examine(name, holdExclusive: false, includeValues: false) ?? throw NotFound(name);
         var info = examined.Info;
         if (!info.IsShmGenSegment)
         {
@@ -101,7 +133,7 @@ public static unsafe class SegmentInspector
         var stale = new List<SegmentInfo>();
         foreach (var name in Names(nameFilter))
         {
-            using var examined = Examine(name, holdExclusive: true);
+            using var examined = Examine(name, holdExclusive: true, includeValues: false);
             if (examined is null || !examined.Info.IsStale)
             {
                 continue;
@@ -151,7 +183,7 @@ public static unsafe class SegmentInspector
         (SegmentNotFoundException)SegmentErrors.FromErrno(name, "open", Errno.ENOENT);
 
     /// <summary>Opens and decodes one name; <see langword="null"/> when it does not exist.</summary>
-    private static ExaminedFile? Examine(string name, bool holdExclusive)
+    private static ExaminedFile? Examine(string name, bool holdExclusive, bool includeValues)
     {
         var path = ShmFile.PathBytes(name);
         int fd;
@@ -164,7 +196,7 @@ public static unsafe class SegmentInspector
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            return errno == Errno.ENOENT ? null : new ExaminedFile(Unopenable(name, path, errno), -1, path, 0, 0);
+            return errno == Errno.ENOENT ? null : new ExaminedFile(Unopenable(name, path, errno), -1, 0, 0);
         }
 
         try
@@ -174,11 +206,16 @@ public static unsafe class SegmentInspector
             {
                 var errno = Marshal.GetLastPInvokeError();
                 close(fd);
-                return new ExaminedFile(new SegmentInfo(name, SegmentStatus.Unreadable) { Problem = $"fstat failed: {Errno.Describe(errno)}" }, -1, path, 0, 0);
+                return new ExaminedFile(new SegmentInfo(name, SegmentStatus.Unreadable) { Problem = $"fstat failed: {Errno.Describe(errno)}" }, -1, 0, 0);
             }
 
             var info = Decode(name, fd, st, holdExclusive);
-            return new ExaminedFile(info, fd, path, (ulong)st.st_dev, (ulong)st.st_ino);
+            if (includeValues)
+            {
+                info.Values = ReadValues(fd, info);
+            }
+
+            return new ExaminedFile(info, fd, (ulong)st.st_dev, (ulong)st.st_ino);
         }
         catch
         {
@@ -215,6 +252,7 @@ public static unsafe class SegmentInspector
     private static SegmentInfo Decode(string name, int fd, in Tmds.Linux.stat st, bool holdExclusive)
     {
         var size = (long)st.st_size;
+        var fileId = ((ulong)st.st_dev, (ulong)st.st_ino);
         var mode = (UnixFileMode)((int)st.st_mode & 0xFFF);
         var owner = (uint)st.st_uid;
         SegmentInfo Foreign(string problem) => new(name, SegmentStatus.NotShmGen) { Problem = problem, FileSize = size, Mode = mode, OwnerUserId = owner };
@@ -265,6 +303,7 @@ public static unsafe class SegmentInspector
             return new SegmentInfo(name, SegmentStatus.Corrupted)
             {
                 Problem = $"{size} bytes, smaller than the {SegmentHeader.Size}-byte ShmGen header",
+                FileId = fileId,
                 FileSize = size,
                 Mode = mode,
                 OwnerUserId = owner,
@@ -277,6 +316,7 @@ public static unsafe class SegmentInspector
             return new SegmentInfo(name, SegmentStatus.Corrupted)
             {
                 Problem = $"format version {header.Version}; this ShmGen reads version {SegmentHeader.CurrentVersion}",
+                FileId = fileId,
                 FileSize = size,
                 Mode = mode,
                 OwnerUserId = owner,
@@ -289,6 +329,13 @@ public static unsafe class SegmentInspector
         var description = ReadUtf8(header.Description, header.DescriptionLength, SegmentHeader.DescriptionCapacity);
         var truncated = header.DescriptionLength == SegmentHeader.DescriptionCapacity;
         var (status, problem) = Check(header, size, creatorAlive);
+        SegmentQueueInfo? queue = null;
+        if (status == SegmentStatus.Ready && header.Kind == (uint)SegmentKind.Queue)
+        {
+            (queue, problem) = ReadQueue(fd, header);
+            status = queue is null ? SegmentStatus.Corrupted : status;
+        }
+
         return new SegmentInfo(name, status)
         {
             Problem = problem,
@@ -305,7 +352,9 @@ public static unsafe class SegmentInspector
             TotalSize = header.TotalSize,
             CreatorProcessId = header.CreatorPid,
             CreatorAlive = creatorAlive,
-            Lock = status == SegmentStatus.Ready ? ReadLock(header.Lock) : null,
+            Lock = status == SegmentStatus.Ready ? DecodeLock(header) : null,
+            Queue = queue,
+            FileId = fileId,
             LayoutDescription = description,
             Layout = description is null ? null : SegmentLayoutInfo.Parse(description, truncated),
         };
@@ -343,10 +392,14 @@ public static unsafe class SegmentInspector
         return (SegmentStatus.Ready, null);
     }
 
-    /// <summary>Decodes the header's <see cref="LockBlock"/> (the one place the inspector knows the lock's format).</summary>
-    private static SegmentLockInfo ReadLock(in LockBlock block)
+    /// <summary>
+    /// Who holds the lock, and whether its holder died: the ONE place that knows the lock's encoding in the header
+    /// (<see cref="LockBlock"/>). The header was read with pread: a copy, never the live memory, so nothing here can
+    /// disturb the lock.
+    /// </summary>
+    private static SegmentLockInfo DecodeLock(in SegmentHeader header)
     {
-        var owner = block.Word & LockOwner.IdentityMask;
+        var owner = header.Lock.Word & LockOwner.IdentityMask;
         if (owner == 0)
         {
             return new SegmentLockInfo(SegmentLockState.Free, 0, null);
@@ -395,6 +448,68 @@ public static unsafe class SegmentInspector
         return group;
     }
 
+    /// <summary>
+    /// A queue's control block (QueueControl at the start of the payload), read with pread like the header: capacity and
+    /// depth, or why they cannot be trusted. A peer may have written anything there, so every value is checked.
+    /// </summary>
+    private static (SegmentQueueInfo? Queue, string? Problem) ReadQueue(int fd, in SegmentHeader header)
+    {
+        if (header.PayloadSize < (ulong)QueueControl.Size)
+        {
+            return (null, $"a queue whose {header.PayloadSize}-byte payload cannot hold its {QueueControl.Size}-byte control block");
+        }
+
+        QueueControl control = default;
+        var read = pread(fd, &control, (Tmds.Linux.size_t)(ulong)QueueControl.Size, (Tmds.Linux.off_t)(long)header.PayloadOffset);
+        if ((long)read != QueueControl.Size)
+        {
+            return (null, "the queue's control block could not be read");
+        }
+
+        if (control.Version != QueueControl.CurrentVersion)
+        {
+            return (null, $"queue protocol version {control.Version}; this ShmGen reads version {QueueControl.CurrentVersion}");
+        }
+
+        if (control.Capacity is < 2 or > 1 << 24 || (control.Capacity & (control.Capacity - 1)) != 0)
+        {
+            return (null, $"the queue's control block says capacity {control.Capacity}, not a power of two in [2, 2^24]");
+        }
+
+        // Signed difference, as the ring compares positions: wraps at 2^32 are harmless.
+        var count = (int)(control.EnqueuePosition - control.DequeuePosition);
+        return (new SegmentQueueInfo((int)control.Capacity, Math.Clamp(count, 0, (int)control.Capacity), control.EnqueuePosition, control.DequeuePosition), null);
+    }
+
+    /// <summary>The payload's fields, decoded from the stored layout; read with one pread, never mapped.</summary>
+    private static IReadOnlyList<SegmentFieldValue>? ReadValues(int fd, SegmentInfo info)
+    {
+        if (info.Status != SegmentStatus.Ready || info.Kind != SegmentKind.Segment || info.Layout is not { } layout
+            || info.PayloadOffset is not { } offset || info.PayloadSize is not { } payloadSize)
+        {
+            return null;
+        }
+
+        var needed = FieldValues.BytesNeeded(layout, (long)Math.Min(payloadSize, long.MaxValue), MaxValueBytes);
+        var buffer = new byte[needed];
+        var filled = 0;
+        fixed (byte* p = buffer)
+        {
+            while (filled < needed)
+            {
+                var read = (long)pread(fd, p + filled, (Tmds.Linux.size_t)(ulong)(needed - filled), (Tmds.Linux.off_t)((long)offset + filled));
+                if (read <= 0)
+                {
+                    break; // shrunk under us: the fields past the end are reported as not read
+                }
+
+                filled += (int)read;
+            }
+        }
+
+        return FieldValues.Decode(layout, buffer.AsSpan(0, filled), (long)payloadSize);
+    }
+
     private static string? ReadUtf8(byte* text, uint length, int capacity)
     {
         if (length == 0 || length > capacity)
@@ -409,13 +524,14 @@ public static unsafe class SegmentInspector
     private static string Octal(int mode) => "0" + Convert.ToString(mode, 8);
 
     /// <summary>An open file in /dev/shm and what it decoded to; closing it drops any flock taken on it.</summary>
-    private sealed class ExaminedFile(SegmentInfo info, int fd, byte[] path, ulong device, ulong inode) : IDisposable
+    private sealed class ExaminedFile(SegmentInfo info, int fd, ulong device, ulong inode) : IDisposable
     {
         public SegmentInfo Info { get; } = info;
 
         /// <summary>
-        /// Unlinks the name if it still names the file that was examined (a name replaced in between is left alone).
-        /// <see langword="false"/> with errno 0 when it was replaced, with the errno when unlink failed.
+        /// Unlinks the name if it still names the file that was examined (a name replaced in between is left alone):
+        /// the runtime's one unlink-if-same routine, under the same removal lock. <see langword="false"/> with errno 0
+        /// when it was replaced, with the errno when unlink failed.
         /// </summary>
         public bool UnlinkIfStillSameFile()
         {
@@ -425,21 +541,19 @@ public static unsafe class SegmentInspector
                 return false;
             }
 
-            Tmds.Linux.stat byName;
-            fixed (byte* p = path)
+            try
             {
-                if (lstat(p, &byName) != 0)
-                {
-                    return false;
-                }
-
-                if ((ulong)byName.st_dev != device || (ulong)byName.st_ino != inode)
-                {
-                    Marshal.SetLastPInvokeError(0);
-                    return false;
-                }
-
-                return unlink(p) == 0;
+                return ShmFile.UnlinkIfSame(Info.Name, new FileId(device, inode));
+            }
+            catch (SharedSegmentException error)
+            {
+                Marshal.SetLastPInvokeError(error.ErrorNumber ?? Errno.EPERM);
+                return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                Marshal.SetLastPInvokeError(Errno.EACCES);
+                return false;
             }
         }
 

@@ -9,8 +9,10 @@ namespace ShmGen.Benchmarks.Ipc.Mechanisms;
 
 /// <summary>
 /// A regular file per direction: the sender writes the message with one pwrite, the receiver polls with pread until a
-/// new one is there. Each record is framed by a counter at both ends, so a read that overlaps a write is seen as torn
-/// and polled again.
+/// new one is there. Each record is framed by a counter at both ends, and a record is taken only when a second read
+/// returns the same bytes: pwrite and pread copy in order but not atomically, so a reader preempted mid-copy can see
+/// both counters new around an old middle (it read the middle before the writer got there). Once a read has seen the
+/// new tail the writer has finished the record, so the second read sees all of it (the next record waits for the echo).
 /// </summary>
 internal sealed class FileMechanism : ChildProcessMechanism
 {
@@ -38,6 +40,7 @@ internal sealed class FileMechanism : ChildProcessMechanism
     {
         private readonly byte[] _outgoing = new byte[messageSize + (2 * CounterSize)];
         private readonly byte[] _incoming = new byte[messageSize + (2 * CounterSize)];
+        private readonly byte[] _confirm = new byte[messageSize + (2 * CounterSize)];
         private long _sent;
         private long _received;
 
@@ -60,7 +63,9 @@ internal sealed class FileMechanism : ChildProcessMechanism
                 var read = RandomAccess.Read(input, _incoming, 0);
                 if (read == _incoming.Length
                     && BinaryPrimitives.ReadInt64LittleEndian(_incoming) == expected
-                    && BinaryPrimitives.ReadInt64LittleEndian(_incoming.AsSpan(CounterSize + message.Length)) == expected)
+                    && BinaryPrimitives.ReadInt64LittleEndian(_incoming.AsSpan(CounterSize + message.Length)) == expected
+                    && RandomAccess.Read(input, _confirm, 0) == _confirm.Length
+                    && _confirm.AsSpan().SequenceEqual(_incoming))
                 {
                     _incoming.AsSpan(CounterSize, message.Length).CopyTo(message);
                     return;
