@@ -1,10 +1,11 @@
-// ShmGen benchmarks. Four modes:
+// ShmGen benchmarks. Modes:
 //   ipc        the IPC comparison table: two processes ping-pong one message, every mechanism at 8/64/4096 bytes
 //   micro      BenchmarkDotNet: Guard access vs raw pointer vs accessor, lock costs, create/dispose/unlink
 //   queue      items/s from producer to consumer processes: shmgen-queue vs the peers, pipe and unix-socket, 1x1 and 2x2
 //              (the peers, iceoryx and Boost.Interprocess, are built from benchmarks/native when their Debian packages
 //              are installed, and skipped with a note otherwise)
 //   nats       64 B items through the ShmGen.Nats bridges beside plain NATS.Net publishes: items/s, p50/p99 latency
+//   async      wake-up latency of DequeueAsync beside sync Dequeue between two processes; threads with 1,000 pending calls
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
 using System.CommandLine;
 using System.Globalization;
@@ -12,6 +13,7 @@ using System.Linq;
 using ShmGen.Benchmarks.GeneratorCost;
 using ShmGen.Benchmarks.Ipc;
 using ShmGen.Benchmarks.Micro;
+using ShmGen.Benchmarks.Queues;
 using ShmGen.Benchmarks.Throughput;
 
 var quick = new Option<bool>("--quick") { Description = "Fewer round trips (20,000 per row): about a minute on 2 cores." };
@@ -82,6 +84,22 @@ var structCounts = new Option<int[]>("--structs") { Description = "Annotated str
 var generator = new Command("generator", "Time ShmGenerator with a GeneratorDriver: cold runs and an unrelated edit.") { structCounts };
 generator.SetAction(result => GeneratorCostRunner.Run(result.GetValue(structCounts) is { Length: > 0 } counts ? counts : [10, 100, 1000]));
 
+var asyncSamples = new Option<int>("--samples") { Description = "Wake-ups per row (default 2,000).", DefaultValueFactory = _ => 2000 };
+var asyncMode = new Command("async", "Wake-up latency of DequeueAsync and Dequeue between processes, and threads with 1,000 pending calls.") { asyncSamples };
+asyncMode.SetAction(result => AsyncWakeupRunner.Run(result.GetValue(asyncSamples), System.TimeSpan.FromMilliseconds(1)));
+var asyncChildArguments = new[] { "mode", "waiter", "name", "samples" }.Select(name => new Argument<string>(name)).ToArray();
+var asyncChild = new Command("async-child", "The consumer of one async row (started by async).") { Hidden = true };
+foreach (var argument in asyncChildArguments)
+{
+    asyncChild.Add(argument);
+}
+
+asyncChild.SetAction(result => AsyncWakeupRunner.RunConsumer(
+    result.GetValue(asyncChildArguments[0])!,
+    result.GetValue(asyncChildArguments[1])!,
+    result.GetValue(asyncChildArguments[2])!,
+    int.Parse(result.GetValue(asyncChildArguments[3])!, CultureInfo.InvariantCulture)).GetAwaiter().GetResult());
+
 var natsItems = new Option<int>("--items") { Description = "Items per throughput row (default 200,000).", DefaultValueFactory = _ => 200_000 };
 var natsSamples = new Option<int>("--samples") { Description = "One-at-a-time latency samples per row (default 5,000).", DefaultValueFactory = _ => 5_000 };
 var natsRounds = new Option<int>("--rounds") { Description = "Interleaved rounds over all mechanisms (default 5); rows show the median round.", DefaultValueFactory = _ => 5 };
@@ -90,7 +108,7 @@ var nats = new Command("nats", "64 B items through the NATS bridges beside plain
 nats.SetAction(result => ShmGen.Benchmarks.Nats.NatsRunner.RunAsync(
     result.GetValue(natsItems), result.GetValue(natsSamples), System.Math.Max(1, result.GetValue(natsRounds)), result.GetValue(natsJson)).GetAwaiter().GetResult());
 
-var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, micro, generator, nats };
+var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, micro, generator, nats };
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return root.Parse(args).Invoke();

@@ -130,6 +130,31 @@ public sealed partial class ShmGenerator
                     public bool TryDequeue(out {{type}} item, {{TypeNames.TimeSpan}} timeout, {{TypeNames.CancellationToken}} cancellationToken) =>
                         _ring.TryDequeue(out item, timeout, cancellationToken);
 
+                    /// <summary>
+                    /// Adds a copy of <paramref name="item"/>, completing when there was room: at once (no allocation) if
+                    /// there is room now, otherwise without holding any thread while it waits.
+                    /// </summary>
+                    /// <param name="item">The item to copy in.</param>
+                    /// <param name="cancellationToken">Cancels the wait; the queue is then unchanged.</param>
+                    /// <returns>Completes when the item is in the queue.</returns>
+                    public {{TypeNames.ValueTask}} EnqueueAsync({{type}} item, {{TypeNames.CancellationToken}} cancellationToken = default) =>
+                        _ring.EnqueueAsync(item, cancellationToken);
+
+                    /// <summary>
+                    /// Removes the oldest item: at once (no allocation) if one is there, otherwise without holding any thread
+                    /// while it waits.
+                    /// </summary>
+                    /// <param name="cancellationToken">Cancels the wait; the queue is then unchanged.</param>
+                    /// <returns>A copy of the item.</returns>
+                    public {{TypeNames.ValueTask}}<{{type}}> DequeueAsync({{TypeNames.CancellationToken}} cancellationToken = default) =>
+                        _ring.DequeueAsync(cancellationToken);
+
+                    /// <summary>Every item as it arrives; ends only by cancellation (or disposal).</summary>
+                    /// <param name="cancellationToken">Ends the enumeration; an item not yet taken stays in the queue.</param>
+                    /// <returns>The items, in the order this consumer takes them.</returns>
+                    public {{TypeNames.IAsyncEnumerable}}<{{type}}> ReadAllAsync({{TypeNames.CancellationToken}} cancellationToken = default) =>
+                        _ring.ReadAllAsync(cancellationToken);
+
                     /// <summary>Removes the name; this and other processes' mappings stay valid until disposed.</summary>
                     public void Unlink() => _ring.Unlink();
 

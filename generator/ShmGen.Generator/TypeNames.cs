@@ -21,6 +21,8 @@ internal static class TypeNames
     public const string IDisposable = "global::System.IDisposable";
     public const string TimeSpan = "global::System.TimeSpan";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
+    public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    public const string IAsyncEnumerable = "global::System.Collections.Generic.IAsyncEnumerable";
     public const string UnixFileMode = "global::System.IO.UnixFileMode";
     public const string Span = "global::System.Span";
     public const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";

@@ -10,7 +10,7 @@ var name = $"cinterop-{Environment.ProcessId}";
 var work = Directory.CreateTempSubdirectory("shmgen-cinterop-").FullName;
 try
 {
-    using var segment = SampleSegment.Create(new SegmentOptions { Name = name });
+    using var segment = SampleSegment.Create(new SegmentOptions { Name = name, UnlinkOnExit = true });
     try
     {
         File.WriteAllText(Path.Combine(work, "sample.h"), SampleSegment.CHeader);

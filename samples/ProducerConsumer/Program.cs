@@ -1,7 +1,8 @@
 // Producer/consumer across processes: the parent creates the queue "/jobs-<pid>", starts a producer and a consumer
 // (this program again, with "producer" or "consumer"), and waits for both. The producer stalls whenever the queue is
 // full, the consumer waits whenever it is empty; the consumer prints a running count and checks that every job
-// arrived once, in order. The parent unlinks the queue, so nothing is left in /dev/shm.
+// arrived once, in order. The parent unlinks the queue, and UnlinkOnExit does so even on Ctrl+C or docker stop,
+// so nothing is left in /dev/shm.
 using System;
 using System.Diagnostics;
 using ShmGen;
@@ -49,7 +50,7 @@ if (args is ["consumer", var consumerQueue])
 
 // A per-run name keeps two runs (or a leftover of a killed one) from colliding.
 var name = $"jobs-{Environment.ProcessId}";
-using (var queue = JobQueue.Create(new SegmentOptions { Name = name }))
+using (var queue = JobQueue.Create(new SegmentOptions { Name = name, UnlinkOnExit = true }))
 {
     try
     {

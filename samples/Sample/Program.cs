@@ -15,7 +15,7 @@ if (args is ["child", var segmentName])
 
 // A per-run name keeps two runs of the sample (or a leftover of a killed one) from colliding.
 var name = $"sample-{Environment.ProcessId}";
-using (var segment = SampleSegment.Create(new SegmentOptions { Name = name }))
+using (var segment = SampleSegment.Create(new SegmentOptions { Name = name, UnlinkOnExit = true }))
 {
     try
     {

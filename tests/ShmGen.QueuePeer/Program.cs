@@ -6,6 +6,7 @@
 //   dequeue-one  queue= kind=                                   print "ready", Dequeue (may wait), print "got P S ok|torn"
 //   ping         queue= reply= kind= count=                     send i, wait for i back, count times
 //   echo         queue= reply= kind= count=                     send back what arrives, count times
+//   dequeue-async queue= count= [waiter=fallback]               count pending DequeueAsync calls at once (see AsyncRoles)
 // Common: kill=enqueue|dequeue:claimed|copied|done:N (SIGKILL itself at that phase of its N-th enqueue or dequeue), recheck=MS (parked waiters' re-check, -1 never),
 //         spin=N (spin rounds before parking; 0 parks at once).
 using System;
@@ -41,6 +42,16 @@ if (settings.TryGetValue("recheck", out var recheck))
 if (settings.TryGetValue("spin", out var spin))
 {
     AppContext.SetData("ShmGen.Testing.QueueSpinIterations", spin);
+}
+
+if (settings.TryGetValue("waiter", out var waiter) && waiter == "fallback")
+{
+    AppContext.SetData("ShmGen.Testing.AsyncWaiterFallback", "true");
+}
+
+if (args[0] == "dequeue-async")
+{
+    return await AsyncRoles.DequeueManyAsync(settings);
 }
 
 int Int(string key) => int.Parse(settings[key], CultureInfo.InvariantCulture);

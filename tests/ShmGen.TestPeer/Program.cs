@@ -233,6 +233,36 @@ try
             }
         }
 
+        case "create-unlink-on-exit":
+        {
+            // args[2]: "wait" (until a signal ends the process) or "exit" (return normally); args[3]: "on" or "off"
+            // (without UnlinkOnExit: the control whose exit code the signal tests compare with).
+            var unlinkOnExit = args.Length < 4 || args[3] == "on";
+#pragma warning disable SHM101 // UnlinkOnExit (or the test, for the control) removes it.
+            using var segment = CounterSegment.Create(new SegmentOptions { Name = args[1], UnlinkOnExit = unlinkOnExit });
+#pragma warning restore SHM101
+            Console.WriteLine("created");
+            if (args[2] == "wait")
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(60));
+                Console.WriteLine("not signalled");
+                return 4;
+            }
+
+            break;
+        }
+
+        case "open-waiting":
+        {
+            // args[2]: WaitForCreation in milliseconds.
+            var waitFor = TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture));
+            Console.WriteLine("waiting");
+            using var segment = CounterSegment.Open(new SegmentOptions { Name = args[1], OpenTimeout = TimeSpan.FromSeconds(10), WaitForCreation = waitFor });
+            using var guard = segment.Lock(TimeSpan.FromSeconds(10));
+            Console.WriteLine("opened " + guard.Value.ToString(CultureInfo.InvariantCulture));
+            break;
+        }
+
         case "scribble-lock":
             return HostilePeer.Run(args[1], args[2]);
 

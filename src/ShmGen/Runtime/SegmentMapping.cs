@@ -139,7 +139,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     internal static SegmentMapping Create(SegmentDefinition definition, SegmentOptions? options, PayloadInitializer? initializePayload)
     {
         var name = SegmentNames.Resolve(definition, options);
-        return SegmentCreation.Create(definition, name, options ?? SegmentOptions.Default, initializePayload);
+        return AtExit(SegmentCreation.Create(definition, name, options ?? SegmentOptions.Default, initializePayload), options);
     }
 
     /// <summary>Attaches to an existing segment, validating permissions, size and header first.</summary>
@@ -154,9 +154,10 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     internal static SegmentMapping Open(SegmentDefinition definition, SegmentOptions? options)
     {
         var name = SegmentNames.Resolve(definition, options);
+        options ??= SegmentOptions.Default;
         try
         {
-            return SegmentAttach.Open(definition, name, options ?? SegmentOptions.Default);
+            return CreationWait.Open(name, options, () => SegmentAttach.Open(definition, name, options));
         }
         catch (StaleSegmentException stale)
         {
@@ -185,7 +186,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         {
             try
             {
-                return SegmentCreation.Create(definition, name, options, initializePayload);
+                return AtExit(SegmentCreation.Create(definition, name, options, initializePayload), options);
             }
             catch (SegmentAlreadyExistsException)
             {
@@ -249,6 +250,19 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         {
             NamedSemaphoreLock.Unlink(Name);
         }
+
+        ExitUnlink.Forget(this);
+    }
+
+    /// <summary>Registers a mapping this process just created for <see cref="SegmentOptions.UnlinkOnExit"/>.</summary>
+    private static SegmentMapping AtExit(SegmentMapping created, SegmentOptions? options)
+    {
+        if (options is { UnlinkOnExit: true })
+        {
+            ExitUnlink.Register(created);
+        }
+
+        return created;
     }
 
     /// <summary>

@@ -117,6 +117,31 @@ namespace Demo.Jobs
         public bool TryDequeue(out global::Demo.Jobs.Job item, global::System.TimeSpan timeout, global::System.Threading.CancellationToken cancellationToken) =>
             _ring.TryDequeue(out item, timeout, cancellationToken);
 
+        /// <summary>
+        /// Adds a copy of <paramref name="item"/>, completing when there was room: at once (no allocation) if
+        /// there is room now, otherwise without holding any thread while it waits.
+        /// </summary>
+        /// <param name="item">The item to copy in.</param>
+        /// <param name="cancellationToken">Cancels the wait; the queue is then unchanged.</param>
+        /// <returns>Completes when the item is in the queue.</returns>
+        public global::System.Threading.Tasks.ValueTask EnqueueAsync(global::Demo.Jobs.Job item, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _ring.EnqueueAsync(item, cancellationToken);
+
+        /// <summary>
+        /// Removes the oldest item: at once (no allocation) if one is there, otherwise without holding any thread
+        /// while it waits.
+        /// </summary>
+        /// <param name="cancellationToken">Cancels the wait; the queue is then unchanged.</param>
+        /// <returns>A copy of the item.</returns>
+        public global::System.Threading.Tasks.ValueTask<global::Demo.Jobs.Job> DequeueAsync(global::System.Threading.CancellationToken cancellationToken = default) =>
+            _ring.DequeueAsync(cancellationToken);
+
+        /// <summary>Every item as it arrives; ends only by cancellation (or disposal).</summary>
+        /// <param name="cancellationToken">Ends the enumeration; an item not yet taken stays in the queue.</param>
+        /// <returns>The items, in the order this consumer takes them.</returns>
+        public global::System.Collections.Generic.IAsyncEnumerable<global::Demo.Jobs.Job> ReadAllAsync(global::System.Threading.CancellationToken cancellationToken = default) =>
+            _ring.ReadAllAsync(cancellationToken);
+
         /// <summary>Removes the name; this and other processes' mappings stay valid until disposed.</summary>
         public void Unlink() => _ring.Unlink();
 
