@@ -123,8 +123,14 @@ public sealed class CorruptionTests
     public void A_leftover_of_a_creator_that_died_mid_initialization_is_reported_at_once_and_reclaimed_by_OpenOrCreate()
     {
         using var scratch = new ScratchSegment();
-        // What a creator leaves when it dies after posix_fallocate but before publishing: a zeroed file of full size.
-        File.WriteAllBytes(scratch.Path, new byte[HeaderSize + 64]);
+        // What a creator leaves when it dies after posix_fallocate but before publishing: its marker (ShmGen's magic,
+        // state "initializing", the creator's pid) written first, the rest zeroed. A zeroed file without the marker is
+        // not provably ShmGen's and is never reclaimed (ForeignFilesAndTimeoutsTests).
+        var leftover = new byte[HeaderSize + 64];
+        BitConverter.TryWriteBytes(leftover, 0x0100_4E45_474D_4853UL);
+        BitConverter.TryWriteBytes(leftover.AsSpan(8), 2u);
+        BitConverter.TryWriteBytes(leftover.AsSpan(48), int.MaxValue - 1);
+        File.WriteAllBytes(scratch.Path, leftover);
         File.SetUnixFileMode(scratch.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var started = DateTime.UtcNow;

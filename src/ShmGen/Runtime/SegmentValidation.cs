@@ -35,7 +35,7 @@ internal static unsafe class SegmentValidation
         {
             return new SegmentCorruptedException(
                 name,
-                $"/dev/shm/{name} is not a ShmGen segment (magic 0x{header->Magic:X16}, not ShmGen's): another program's shared memory, " +
+                $"/dev/shm/{name} is not a ShmGen segment (bad magic 0x{header->Magic:X16}): another program's shared memory, " +
                 "or a Raw-format segment opened as Standard. ShmGen leaves it untouched; choose another name, or remove it yourself if it is yours.");
         }
 
