@@ -24,7 +24,8 @@ internal unsafe delegate void PayloadInitializer(byte* payload);
 /// <summary>
 /// One mapping of a segment, and its owner: the payload, the lock, and a reference count that decides when the memory
 /// is unmapped. Every call that touches the mapping holds a reference while it runs, and so does every live Guard (a
-/// successful Lock keeps its reference until the Guard's Dispose), so <see cref="Dispose"/> on one thread never unmaps
+/// successful Lock keeps its reference until the Guard's Dispose; a Guard's reference is an entry in its thread's
+/// <see cref="GuardHazards"/> record rather than a count, to keep atomics off the lock path), so <see cref="Dispose"/> on one thread never unmaps
 /// under another: calls that start after it throw <see cref="ObjectDisposedException"/>, and the memory goes when the
 /// last running call or held Guard is done. Creation, attach and reclaim live in <see cref="SegmentCreation"/>,
 /// <see cref="SegmentAttach"/> and <see cref="StaleSegments"/>. Infrastructure for generated code.
@@ -46,8 +47,13 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     private readonly Func<bool> _isDisposeRequested;
     private nint _base;
 
-    // (references << 1) | disposed. The handle itself owns one reference, which Dispose gives up.
+    private static long s_nextId;
+
+    // (references << 1) | disposed. The handle itself owns one reference, which Dispose gives up. Calls count here;
+    // Guards are counted in their thread's GuardHazards record instead (no atomic on the lock path).
     private int _references = OneReference;
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
+    private readonly object _unmapGate = new();
 
     // readOnly: a PROT_READ mapping (a read-only view): Lock throws, Snapshot still reads.
     // descriptor: an anonymous segment's memfd, kept for SendTo and closed at unmap; null for a named one.
@@ -274,8 +280,8 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         where T : unmanaged
     {
         ValidateTimeout(timeout);
-        AddReference();
-        if (_headerLock is { } header && header.TryAcquireFast())
+        var thread = EnterGuard();
+        if (_headerLock is { } header && header.TryAcquireFast(thread))
         {
             abandoned = false;
             return ref Unsafe.AsRef<T>(_payload);
@@ -299,8 +305,8 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         where T : unmanaged
     {
         ValidateTimeout(timeout);
-        AddReference();
-        if (_headerLock is { } header && header.TryAcquireFast())
+        var thread = EnterGuard();
+        if (_headerLock is { } header && header.TryAcquireFast(thread))
         {
             acquired = true;
             abandoned = false;
@@ -316,11 +322,12 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReleaseLock()
     {
+        var thread = GuardHazards.Current;
         try
         {
             if (_headerLock is { } header)
             {
-                header.Release();
+                header.Release(thread);
             }
             else
             {
@@ -329,7 +336,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         }
         finally
         {
-            ReleaseReference();
+            ExitGuard(thread);
         }
     }
 
@@ -353,7 +360,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
             // Monitor semantics: the lock is held again when Wait returns, however the wait ended.
             if (!Reacquire(repair, out abandoned))
             {
-                ReleaseReference();
+                ExitGuard();
                 throw new TimeoutException(
                     $"Guard.Wait on shared memory segment '/{Name}' could not re-acquire the lock within LockTimeout ({DefaultLockTimeout})" +
                     _lock.DescribeHolder() + "; the guard no longer holds it.");
@@ -439,6 +446,59 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     {
         if (Interlocked.Add(ref _references, -OneReference) == DisposedBit)
         {
+            TryUnmap();
+        }
+    }
+
+    /// <summary>The Guard's reference, taken at the start of Lock/TryLock: an entry in this thread's
+    /// <see cref="GuardHazards"/> record (plain stores, no atomic), then the dispose bit is checked. Throws
+    /// <see cref="ObjectDisposedException"/> after Dispose, without touching the segment.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private GuardHazards EnterGuard()
+    {
+        var thread = GuardHazards.Current;
+        thread.Enter(_id);
+        if (IsDisposeRequested)
+        {
+            ExitGuard(thread);
+            ThrowDisposed();
+        }
+
+        return thread;
+    }
+
+    /// <summary>Gives up the Guard's reference; after a dispose request, the last user unmaps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ExitGuard() => ExitGuard(GuardHazards.Current);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ExitGuard(GuardHazards thread)
+    {
+        thread.Exit(_id);
+        if (IsDisposeRequested)
+        {
+            TryUnmap();
+        }
+    }
+
+    /// <summary>Unmaps if Dispose was requested, no call holds a counted reference and no thread holds or is taking a
+    /// Guard (its hazard record, read after a process-wide barrier). Any of them may call it; one unmaps.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TryUnmap()
+    {
+        lock (_unmapGate)
+        {
+            if (Volatile.Read(ref _base) == 0 || Volatile.Read(ref _references) != DisposedBit)
+            {
+                return;
+            }
+
+            Interlocked.MemoryBarrierProcessWide();
+            if (GuardHazards.AnyUses(_id))
+            {
+                return;
+            }
+
             Unmap();
         }
     }
@@ -482,7 +542,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     {
         if (IsReadOnly)
         {
-            ReleaseReference();
+            ExitGuard();
             throw new InvalidOperationException(
                 $"Shared memory segment '/{Name}' is mapped read-only: a read-only view never writes shared memory, the lock included. Use Snapshot().");
         }
@@ -493,13 +553,13 @@ public sealed unsafe partial class SegmentMapping : IDisposable
             abandoned = acquisition == LockAcquisition.AcquiredAbandoned;
             if (acquisition == LockAcquisition.TimedOut)
             {
-                ReleaseReference();
+                ExitGuard();
                 return false;
             }
         }
         catch
         {
-            ReleaseReference();
+            ExitGuard();
             throw;
         }
 
@@ -544,7 +604,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         catch
         {
             _lock.ReleaseUnrepaired();
-            ReleaseReference();
+            ExitGuard();
             throw;
         }
     }

@@ -20,11 +20,15 @@ internal sealed unsafe class HeaderLock : SegmentLock
 
     /// <summary>The uncontended acquisition: one CAS and one local store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryAcquireFast()
+    public bool TryAcquireFast() => TryAcquireFast(GuardHazards.Current);
+
+    /// <inheritdoc cref="TryAcquireFast()"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryAcquireFast(GuardHazards thread)
     {
-        if (FutexLock.TryAcquireFast(_block, LockOwner.Self))
+        if (FutexLock.TryAcquireFast(_block, thread.Identity))
         {
-            Local.HolderThread = Environment.CurrentManagedThreadId;
+            Local.HolderThread = thread.ManagedThreadId;
             return true;
         }
 
@@ -48,17 +52,20 @@ internal sealed unsafe class HeaderLock : SegmentLock
         return result;
     }
 
+    public override void Release() => Release(GuardHazards.Current);
+
+    /// <inheritdoc cref="Release()"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public override void Release()
+    public void Release(GuardHazards thread)
     {
         // A Guard is a ref struct, so the releasing thread is the one that locked. The word is released only if it still
         // names this thread: if a peer rewrote it meanwhile, the lock is no longer ours and nothing is written.
-        if (Local.HeldByCurrentThread)
+        if (Local.HolderThread == thread.ManagedThreadId)
         {
             Local.HolderThread = 0;
         }
 
-        FutexLock.Release(_block, LockOwner.Self);
+        FutexLock.Release(_block, thread.Identity);
     }
 
     public override void ReleaseUnrepaired()
