@@ -62,7 +62,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.InvalidName,
         "Invalid segment name",
         "Invalid segment name \"{0}\": {1}",
-        "A POSIX shared-memory name (without its leading '/') must be 1 to 250 characters of [A-Za-z0-9._-] and not '.' or '..'; otherwise shm_open fails or the name escapes /dev/shm. Names longer than 31 characters are reported as a warning: macOS rejects them.",
+        "A POSIX shared-memory name (without its leading '/') must be 1 to 250 characters (246 for a Raw-format segment, whose lock semaphore is the file sem.NAME.lock) of [A-Za-z0-9._-] and not '.' or '..'; otherwise shm_open fails or the name escapes /dev/shm. Names longer than 31 characters are reported as a warning: macOS rejects them.",
         DeclarationCategory,
         DiagnosticSeverity.Error);
 

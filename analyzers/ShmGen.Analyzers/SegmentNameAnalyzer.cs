@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using ShmGen.Contract;
 using ShmGen.Layout;
 
 namespace ShmGen.Analyzers;
@@ -16,6 +17,8 @@ namespace ShmGen.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SegmentNameAnalyzer : DiagnosticAnalyzer
 {
+    private const int RawFormat = (int)PayloadFormat.Raw;
+
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DiagnosticDescriptors.InvalidName];
 
@@ -46,7 +49,8 @@ public sealed class SegmentNameAnalyzer : DiagnosticAnalyzer
         {
             var name = attribute.ConstructorArguments[0].Value as string;
             var location = AttributeSyntaxLocations.PositionalArgument(attribute) ?? ShmGenSymbols.FirstLocation(type);
-            Check(name, location, context.ReportDiagnostic);
+            var raw = ShmGenSymbols.TryGetNamedArgument(attribute, "Format", out var format) && format.Value is RawFormat;
+            Check(name, raw, location, context.ReportDiagnostic);
         }
     }
 
@@ -63,14 +67,15 @@ public sealed class SegmentNameAnalyzer : DiagnosticAnalyzer
             // Name = null means "the attribute's name": valid.
             if (constant is string name)
             {
-                Check(name, value.Syntax.GetLocation(), context.ReportDiagnostic);
+                // Which type the options are for is unknown here: the Raw limit is the runtime's to enforce.
+                Check(name, raw: false, value.Syntax.GetLocation(), context.ReportDiagnostic);
             }
         }
     }
 
-    private static void Check(string? name, Location location, System.Action<Diagnostic> report)
+    private static void Check(string? name, bool raw, Location location, System.Action<Diagnostic> report)
     {
-        if (SegmentNameRules.GetError(name) is { } error)
+        if (SegmentNameRules.GetError(name, raw) is { } error)
         {
             report(Diagnostic.Create(DiagnosticDescriptors.InvalidName, location, Display(name), error));
         }

@@ -124,7 +124,7 @@ public sealed partial class ShmGenerator
             }
 
             var first = context.Attributes[0];
-            if (first.ConstructorArguments.Length != 1 || first.ConstructorArguments[0].Value is not string value || SegmentNameRules.GetError(value) is not null)
+            if (first.ConstructorArguments.Length != 1 || first.ConstructorArguments[0].Value is not string value || SegmentNameRules.GetError(value, IsRaw(first)) is not null)
             {
                 return false;
             }
@@ -133,6 +133,19 @@ public sealed partial class ShmGenerator
             attribute = first;
             name = value;
             return true;
+        }
+
+        private static bool IsRaw(AttributeData attribute)
+        {
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Format" && argument.Value.Value is int format)
+                {
+                    return (PayloadFormat)format == PayloadFormat.Raw;
+                }
+            }
+
+            return false;
         }
 
         private static SharedTypeSpec Target(INamedTypeSymbol type, string name, FileModeBits mode)

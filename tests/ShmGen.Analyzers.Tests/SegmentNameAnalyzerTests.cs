@@ -42,6 +42,27 @@ public class SegmentNameAnalyzerTests
         VerifyName.Diagnostic("SHM006", DiagnosticSeverity.Error).WithLocation(0));
 
     [Fact]
+    public Task SHM006_a_raw_name_over_246_characters_is_an_error_because_its_semaphore_file_would_not_fit() => VerifyName.AnalyzerAsync(
+        $$"""
+        [SharedSegment({|#0:"{{new string('x', 247)}}"|}, Format = SegmentFormat.Raw)]
+        public partial struct RawTooLong { public long X; }
+
+        [SharedSegment({|#1:"{{new string('y', 246)}}"|}, Format = SegmentFormat.Raw)]
+        public partial struct RawLongest { public long X; }
+
+        [SharedSegment({|#2:"{{new string('z', 247)}}"|})]
+        public partial struct StandardLong { public long X; }
+        """,
+        VerifyName.Diagnostic(DiagnosticDescriptors.InvalidName)
+            .WithLocation(0)
+            .WithSeverity(DiagnosticSeverity.Error)
+            .WithArguments(
+                new string('x', 247),
+                "the name is 247 characters long; a Raw-format segment allows at most 246, since its lock semaphore's file /dev/shm/sem.NAME.lock must fit the 255-character file name limit"),
+        VerifyName.Diagnostic("SHM006", DiagnosticSeverity.Warning).WithLocation(1),
+        VerifyName.Diagnostic("SHM006", DiagnosticSeverity.Warning).WithLocation(2));
+
+    [Fact]
     public Task SHM006_over_31_characters_is_a_portability_warning() => VerifyName.AnalyzerAsync(
         """
         [SharedSegment({|#0:"a-name-that-is-longer-than-macos-allows"|})]

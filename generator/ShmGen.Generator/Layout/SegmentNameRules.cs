@@ -5,14 +5,20 @@ namespace ShmGen.Layout;
 /// <summary>The rules a POSIX shared-memory name must satisfy to be portable and safe as a file name in /dev/shm.</summary>
 internal static class SegmentNameRules
 {
-    /// <summary>The longest name accepted: NAME_MAX (255) less room for the ".lock" suffix of the Raw format's semaphore.</summary>
+    /// <summary>The longest name accepted: NAME_MAX (255) less room for a ".lock" suffix.</summary>
     public const int MaxLength = 250;
+
+    /// <summary>The longest Raw-format name: its lock semaphore's file is "sem.NAME.lock", 9 characters longer, and
+    /// must fit NAME_MAX (255) too.</summary>
+    public const int RawMaxLength = 255 - 9;
 
     /// <summary>macOS limits POSIX shared-memory names to 31 characters (PSHMNAMLEN); longer names are not portable.</summary>
     public const int PortableMaxLength = 31;
 
     /// <summary>Why <paramref name="name"/> is invalid, or <see langword="null"/> when it is valid.</summary>
-    public static string? GetError(string? name)
+    /// <param name="name">The name without its leading '/'.</param>
+    /// <param name="raw">The name of a Raw-format segment, whose lock semaphore's file name must fit as well.</param>
+    public static string? GetError(string? name, bool raw = false)
     {
         if (name is null || name.Length == 0)
         {
@@ -27,6 +33,12 @@ internal static class SegmentNameRules
         if (name.Length > MaxLength)
         {
             return $"the name is {name.Length} characters long; at most {MaxLength} are allowed";
+        }
+
+        if (raw && name.Length > RawMaxLength)
+        {
+            return $"the name is {name.Length} characters long; a Raw-format segment allows at most {RawMaxLength}, " +
+                "since its lock semaphore's file /dev/shm/sem.NAME.lock must fit the 255-character file name limit";
         }
 
         foreach (var c in name)

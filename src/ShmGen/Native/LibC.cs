@@ -37,16 +37,10 @@ internal static unsafe partial class LibC
         };
     }
 
-    // sem_open is variadic (mode and value follow only with O_CREAT); on the x86-64 and arm64 Linux ABIs integer
-    // varargs travel exactly like fixed arguments, so the four-argument binding is correct.
+    // The Raw lock's sem_t lives in a file ShmGen opens, checks and maps itself (NamedSemaphoreLock); sem_init only
+    // fills a buffer with the initial value that file is written with.
     [LibraryImport(Library, SetLastError = true)]
-    public static partial void* sem_open(byte* name, int flags, uint mode, uint value);
-
-    [LibraryImport(Library, SetLastError = true)]
-    public static partial int sem_close(void* semaphore);
-
-    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int sem_unlink(string name);
+    public static partial int sem_init(void* semaphore, int pshared, uint value);
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int sem_trywait(void* semaphore);

@@ -114,7 +114,7 @@ internal static unsafe class SegmentAttach
         var mapping = ShmFile.Map(file, (nuint)size, name);
         try
         {
-            var semaphore = new SemaphoreHandle((IntPtr)NamedSemaphoreLock.Attach(name, (ushort)(options.Mode ?? definition.Mode)));
+            var semaphore = NamedSemaphoreLock.Attach(name, (ushort)(options.Mode ?? definition.Mode));
             return new SegmentMapping(definition, name, mapping, (nuint)size, id, isCreator: false, options.LockTimeout, new SemaphoreLock(semaphore, name, id));
         }
         catch

@@ -69,7 +69,7 @@ internal static unsafe class SegmentCreation
             if (raw)
             {
                 // Raw: the payload alone, zeroed by posix_fallocate; the lock is the named semaphore.
-                semaphore = new SemaphoreHandle((IntPtr)NamedSemaphoreLock.Create(name, mode));
+                semaphore = NamedSemaphoreLock.Create(name, mode);
                 segmentLock = new SemaphoreLock(semaphore, name, id);
             }
             else
@@ -95,6 +95,12 @@ internal static unsafe class SegmentCreation
                 ShmFile.Unmap(mapping, total);
             }
 
+            // Only the semaphore file this create made is removed (a foreign one that failed the checks stays).
+            if (semaphore is not null)
+            {
+                NamedSemaphoreLock.Unlink(name, semaphore);
+            }
+
             if (segmentLock is not null)
             {
                 segmentLock.Dispose();
@@ -102,11 +108,6 @@ internal static unsafe class SegmentCreation
             else
             {
                 semaphore?.Dispose();
-            }
-
-            if (semaphore is not null)
-            {
-                NamedSemaphoreLock.Unlink(name);
             }
 
             // The name is ours (we created it and hold LOCK_EX), so removing it cannot touch anyone else's segment.

@@ -223,7 +223,7 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         var name = SegmentNames.Resolve(definition, options);
         if (definition.Format == SegmentFormat.Raw)
         {
-            NamedSemaphoreLock.Unlink(name);
+            NamedSemaphoreLock.UnlinkName(name);
         }
 
         if (ShmFile.UnlinkName(name))
@@ -252,9 +252,9 @@ public sealed unsafe partial class SegmentMapping : IDisposable
             return;
         }
 
-        if (ShmFile.UnlinkIfSame(Name, _file) && _definition.Format == SegmentFormat.Raw)
+        if (ShmFile.UnlinkIfSame(Name, _file) && _lock is SemaphoreLock semaphore)
         {
-            NamedSemaphoreLock.Unlink(Name);
+            semaphore.UnlinkSemaphore();
         }
 
         ExitUnlink.Forget(this);

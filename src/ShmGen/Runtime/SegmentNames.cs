@@ -15,7 +15,7 @@ internal static class SegmentNames
         }
 
         var name = options?.Name ?? definition.DefaultName;
-        var error = SegmentNameRules.GetError(name);
+        var error = SegmentNameRules.GetError(name, raw: definition.Format == SegmentFormat.Raw);
         if (error is not null)
         {
             throw new ArgumentException($"Invalid shared memory segment name '{name}': {error}.", nameof(options));

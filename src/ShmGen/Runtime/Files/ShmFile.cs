@@ -60,23 +60,30 @@ internal static unsafe class ShmFile
     /// What DESIGN's error table asks of an opener, checked on the open descriptor (so a file swapped in after the check
     /// cannot slip past): a regular file, owned by this user unless <paramref name="expectedMode"/> opts into sharing
     /// between users, with no permission bits beyond <paramref name="expectedMode"/> (for a reader, group and other
-    /// read bits do not count: reading is what it asked for).
+    /// read bits do not count: reading is what it asked for). The Raw format's lock semaphore file gets the same checks,
+    /// named by <paramref name="subject"/>.
     /// </summary>
-    public static Tmds.Linux.stat Check(SafeFileHandle file, string name, ushort expectedMode, bool reader = false)
+    /// <param name="file">The open descriptor.</param>
+    /// <param name="name">The file's name in /dev/shm.</param>
+    /// <param name="expectedMode">The mode the caller expects.</param>
+    /// <param name="reader">A read-only opener.</param>
+    /// <param name="subject">What the file is, for the messages; a segment by default.</param>
+    public static Tmds.Linux.stat Check(SafeFileHandle file, string name, ushort expectedMode, bool reader = false, string? subject = null)
     {
+        subject ??= $"Shared memory segment '/{name}'";
         var st = Stat(file, name);
         var mode = (ushort)st.st_mode;
         if ((mode & 0xF000) != 0x8000)
         {
             throw new UnauthorizedAccessException(
-                $"Shared memory segment '/{name}' is not a regular file (a {FileType(mode)} is at /dev/shm/{name}); refusing to map it.");
+                $"{subject} is not a regular file (a {FileType(mode)} is at /dev/shm/{name}); refusing to map it.");
         }
 
         var owner = (uint)st.st_uid;
         if (owner != (uint)geteuid() && (expectedMode & GroupOrOther) == 0)
         {
             throw new UnauthorizedAccessException(
-                $"Shared memory segment '/{name}' is owned by uid {owner}, not by this user ({(uint)geteuid()}); " +
+                $"{subject} is owned by uid {owner}, not by this user ({(uint)geteuid()}); " +
                 "another user's segment could be a trap. Grant group/other access in the expected Mode to share across users.");
         }
 
@@ -90,7 +97,7 @@ internal static unsafe class ShmFile
         if (beyond != 0)
         {
             throw new UnauthorizedAccessException(
-                $"Shared memory segment '/{name}' has mode {Octal(permissions)}, which grants more than the expected {Octal(expectedMode)}; " +
+                $"{subject} has mode {Octal(permissions)}, which grants more than the expected {Octal(expectedMode)}; " +
                 "any user it admits could read or corrupt it.");
         }
 
