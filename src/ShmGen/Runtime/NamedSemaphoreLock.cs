@@ -194,23 +194,10 @@ internal static unsafe class NamedSemaphoreLock
     }
 
     /// <summary>The existing file at the name, opened without following a link; null when there is none.</summary>
-    private static SafeFileHandle? OpenExisting(string segmentName)
-    {
-        var path = ShmFile.PathBytes(FileName(segmentName));
-        int fd;
-        fixed (byte* p = path)
-        {
-            fd = open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
-        }
-
-        if (fd >= 0)
-        {
-            return new SafeFileHandle(fd, ownsHandle: true);
-        }
-
-        var errno = Marshal.GetLastPInvokeError();
-        return errno == Errno.ENOENT ? null : throw Error(segmentName, "open", errno);
-    }
+    private static SafeFileHandle? OpenExisting(string segmentName) =>
+        ShmFile.TryOpenExisting(FileName(segmentName), readOnly: false, out var errno) is { } file ? file
+        : errno == Errno.ENOENT ? null
+        : throw Error(segmentName, "open", errno);
 
     /// <summary>A new unnamed file in /dev/shm holding a sem_t of value 1, with exactly <paramref name="mode"/>.</summary>
     private static SafeFileHandle CreateUnnamed(string segmentName, ushort mode)

@@ -39,7 +39,14 @@ internal static unsafe class ShmFile
     /// <param name="name">The segment name.</param>
     /// <param name="readOnly">O_RDONLY instead of O_RDWR.</param>
     /// <param name="call">The call to name in errors.</param>
-    public static SafeFileHandle OpenExisting(string name, bool readOnly, string call = "shm_open")
+    public static SafeFileHandle OpenExisting(string name, bool readOnly, string call = "shm_open") =>
+        TryOpenExisting(name, readOnly, out var errno) ?? throw Error(name, call, errno);
+
+    /// <summary>Opens /dev/shm/NAME as <see cref="OpenExisting"/> does; null and the errno when open fails.</summary>
+    /// <param name="name">The file's name in /dev/shm.</param>
+    /// <param name="readOnly">O_RDONLY instead of O_RDWR.</param>
+    /// <param name="errno">Why open failed; 0 on success.</param>
+    public static SafeFileHandle? TryOpenExisting(string name, bool readOnly, out int errno)
     {
         var path = PathBytes(name);
         int fd;
@@ -48,12 +55,8 @@ internal static unsafe class ShmFile
             fd = open(p, (readOnly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC, 0);
         }
 
-        if (fd < 0)
-        {
-            throw Error(name, call, Marshal.GetLastPInvokeError());
-        }
-
-        return new SafeFileHandle(fd, ownsHandle: true);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
     /// <summary>
