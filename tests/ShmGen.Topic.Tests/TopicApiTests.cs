@@ -73,6 +73,62 @@ public sealed class TopicApiTests
     }
 
     [Fact]
+    public async Task PendingReceivesOnSeveralTopicsShareTheProcesssOneAsyncWaiterThread()
+    {
+        using var scope = new TestScope();
+        var topics = Enumerable.Range(0, 3).Select(_ => SmallTickTopic.Create(TestScope.Options(scope.NewName()))).ToArray();
+        var subscribers = topics.SelectMany(t => Enumerable.Range(0, 10).Select(_ => t.Subscribe())).ToArray();
+        var pending = subscribers.Select(s => s.ReceiveAsync().AsTask()).ToArray();
+        await Task.Delay(100);
+
+        // Thread names as the kernel shows them (15 characters): one async waiter, no thread per topic.
+        var names = System.IO.Directory.GetDirectories("/proc/self/task")
+            .Select(task => { try { return System.IO.File.ReadAllText(task + "/comm").Trim(); } catch (System.IO.IOException) { return ""; } })
+            .Where(name => name.StartsWith("ShmGen", StringComparison.Ordinal))
+            .ToArray();
+        Assert.Equal(["ShmGen async wa"], names);
+
+        for (var i = 0; i < topics.Length; i++)
+        {
+            topics[i].Publish(Items.Small(0, 100 + i));
+        }
+
+        var items = await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(subscribers.Select((_, i) => 100L + (i / 10)), items.Select(item => item.Sequence));
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Dispose();
+        }
+
+        foreach (var topic in topics)
+        {
+            topic.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task DisposingASubscriberFailsItsPendingReceiveAndLeavesOthersWaiting()
+    {
+        using var scope = new TestScope();
+        using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
+        var leaving = topic.Subscribe();
+        using var staying = topic.Subscribe();
+        var left = leaving.ReceiveAsync().AsTask();
+        var stays = staying.ReceiveAsync().AsTask();
+        await Task.Delay(50);
+        leaving.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => left.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(stays.IsCompleted);
+        topic.Publish(Items.Small(0, 9));
+        Assert.Equal(9, (await stays.WaitAsync(TimeSpan.FromSeconds(10))).Sequence);
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            var first = staying.ReceiveAsync();
+            var second = staying.ReceiveAsync();
+        });
+    }
+
+    [Fact]
     public async Task ACancelledAsyncReceiveTakesNothing()
     {
         using var scope = new TestScope();

@@ -22,6 +22,7 @@ public sealed class TopicSubscriber<T> : IDisposable
     private long _holeSince;
     private long _nextClaimCheck;
     private bool _disposed;
+    private TopicRing<T>.ReceiveOperation? _pending;
 
     internal TopicSubscriber(TopicRing<T> ring, long cursor)
     {
@@ -74,8 +75,8 @@ public sealed class TopicSubscriber<T> : IDisposable
     }
 
     /// <summary>
-    /// Takes the next item, waiting without holding a thread: pending receives of one topic handle share one waiting
-    /// thread of this process, however many there are.
+    /// Takes the next item, waiting without holding a thread: every pending async call of this process, on any topic or
+    /// queue, is parked by one waiting thread.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait; nothing is taken then.</param>
     /// <returns>A copy of the item.</returns>
@@ -87,29 +88,53 @@ public sealed class TopicSubscriber<T> : IDisposable
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
+        if (Pending is not null)
+        {
+            throw new InvalidOperationException("A receive of this subscriber is already pending: a subscriber takes one receive at a time.");
+        }
+
         var mapping = _ring.Mapping;
         mapping.AddReference();
         try
         {
             if (ReadOnce(out var item) == TopicRing<T>.ReadResult.Received)
             {
+                mapping.ReleaseReference();
                 return new ValueTask<T>(item);
             }
         }
-        finally
+        catch
         {
             mapping.ReleaseReference();
+            throw;
         }
 
-        return new ValueTask<T>(_ring.WaitAsync(this, cancellationToken));
+        // The call's reference now belongs to the pending operation, released when it completes.
+        return _ring.WaitAsync(this, cancellationToken);
     }
 
-    /// <summary>Ends the subscription (it holds nothing in shared memory); pending async receives are cancelled.</summary>
+    /// <summary>Ends the subscription (it holds nothing in shared memory); a pending async receive fails with
+    /// <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        _disposed = true;
-        _ring.CancelPending(this);
+        Volatile.Write(ref _disposed, true);
+        if (Pending is not null)
+        {
+            // Not RequestCancel on the operation: it may complete and be reused by another receive meanwhile. The waiter
+            // looks at every operation after a kick, and this one sees its subscriber disposed.
+            Async.FutexWaiter.Kick();
+        }
     }
+
+    /// <summary>The receive parked by the async waiter, while there is one (set and cleared by that operation).</summary>
+    internal TopicRing<T>.ReceiveOperation? Pending
+    {
+        get => Volatile.Read(ref _pending);
+        set => Volatile.Write(ref _pending, value);
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> ran.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
 
     /// <summary>One attempt; the caller holds a reference on the mapping (and, for async waits, the waiter's lock).</summary>
     internal TopicRing<T>.ReadResult ReadOnce(out T item) =>

@@ -25,6 +25,12 @@ internal abstract unsafe class FutexWaitOperation
 
     private int _cancelRequested;
 
+    /// <summary>
+    /// Whether an operation on the same word that just found nothing to do means this one would find nothing too
+    /// (true for a queue side: every call competes for the same items; false for topic subscribers, whose cursors differ).
+    /// </summary>
+    public virtual bool SharesOutcomeOfWord => true;
+
     /// <summary>Whether <see cref="RequestCancel"/> ran since the operation was started.</summary>
     public bool IsCancelRequested => Volatile.Read(ref _cancelRequested) != 0;
 
@@ -220,7 +226,7 @@ internal static unsafe class FutexWaiter
                 {
                     done = false;
                 }
-                else if (attempted.TryGetValue((nint)operation.Word, out var failed))
+                else if (operation.SharesOutcomeOfWord && attempted.TryGetValue((nint)operation.Word, out var failed) && failed.SharesOutcomeOfWord)
                 {
                     // An earlier operation on this word just found nothing to do: so would this one.
                     operation.Expected = failed.Expected;
