@@ -16,6 +16,7 @@ internal static class IpcMechanisms
         new NativeIpcMechanism("c-spin", NativeProgram.CSpin),
         new ShmGenWaitNotifyMechanism(),
         new NativeIpcMechanism("boost-condition", NativeProgram.BoostCondition),
+        new ShmGenTopicMechanism(),
         new ShmGenQueueMechanism(),
         new NativeIpcMechanism(
             "boost-message-queue",

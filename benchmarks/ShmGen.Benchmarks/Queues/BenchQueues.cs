@@ -72,6 +72,18 @@ internal interface IBenchQueue<TSelf, TItem> : IDisposable
 
     TItem Dequeue();
 
+    /// <summary>Enqueues a whole batch (one claim where the ring allows it).</summary>
+    void EnqueueRange(ReadOnlySpan<TItem> items);
+
+    /// <summary>Waits for at least one item; returns how many it took.</summary>
+    int DequeueRange(Span<TItem> destination);
+
+    /// <summary>Zero-copy: loans a slot, writes <paramref name="stamp"/> into the item in place, commits.</summary>
+    void EnqueueInPlace(long stamp);
+
+    /// <summary>Zero-copy: loans the oldest item and reads its stamp in place.</summary>
+    long DequeueInPlace();
+
     void Unlink();
 }
 
@@ -150,6 +162,23 @@ internal static class BenchQueues
 
         public BenchItem8 Dequeue() => queue.Dequeue();
 
+        public void EnqueueRange(ReadOnlySpan<BenchItem8> items) => queue.EnqueueRange(items);
+
+        public int DequeueRange(Span<BenchItem8> destination) => queue.DequeueRange(destination);
+
+        public void EnqueueInPlace(long stamp)
+        {
+            using var slot = queue.BeginEnqueue();
+            BenchQueues.Stamp(ref slot.Item, stamp);
+            slot.Commit();
+        }
+
+        public long DequeueInPlace()
+        {
+            using var slot = queue.BeginDequeue();
+            return BenchQueues.ReadStamp(in slot.Item);
+        }
+
         public void Unlink() => queue.Unlink();
 
         public void Dispose() => queue.Dispose();
@@ -166,6 +195,23 @@ internal static class BenchQueues
         public void Enqueue(in BenchItem64 item) => queue.Enqueue(in item);
 
         public BenchItem64 Dequeue() => queue.Dequeue();
+
+        public void EnqueueRange(ReadOnlySpan<BenchItem64> items) => queue.EnqueueRange(items);
+
+        public int DequeueRange(Span<BenchItem64> destination) => queue.DequeueRange(destination);
+
+        public void EnqueueInPlace(long stamp)
+        {
+            using var slot = queue.BeginEnqueue();
+            BenchQueues.Stamp(ref slot.Item, stamp);
+            slot.Commit();
+        }
+
+        public long DequeueInPlace()
+        {
+            using var slot = queue.BeginDequeue();
+            return BenchQueues.ReadStamp(in slot.Item);
+        }
 
         public void Unlink() => queue.Unlink();
 
@@ -184,6 +230,23 @@ internal static class BenchQueues
 
         public BenchItem1024 Dequeue() => queue.Dequeue();
 
+        public void EnqueueRange(ReadOnlySpan<BenchItem1024> items) => queue.EnqueueRange(items);
+
+        public int DequeueRange(Span<BenchItem1024> destination) => queue.DequeueRange(destination);
+
+        public void EnqueueInPlace(long stamp)
+        {
+            using var slot = queue.BeginEnqueue();
+            BenchQueues.Stamp(ref slot.Item, stamp);
+            slot.Commit();
+        }
+
+        public long DequeueInPlace()
+        {
+            using var slot = queue.BeginDequeue();
+            return BenchQueues.ReadStamp(in slot.Item);
+        }
+
         public void Unlink() => queue.Unlink();
 
         public void Dispose() => queue.Dispose();
@@ -200,6 +263,23 @@ internal static class BenchQueues
         public void Enqueue(in BenchItem4096 item) => queue.Enqueue(in item);
 
         public BenchItem4096 Dequeue() => queue.Dequeue();
+
+        public void EnqueueRange(ReadOnlySpan<BenchItem4096> items) => queue.EnqueueRange(items);
+
+        public int DequeueRange(Span<BenchItem4096> destination) => queue.DequeueRange(destination);
+
+        public void EnqueueInPlace(long stamp)
+        {
+            using var slot = queue.BeginEnqueue();
+            BenchQueues.Stamp(ref slot.Item, stamp);
+            slot.Commit();
+        }
+
+        public long DequeueInPlace()
+        {
+            using var slot = queue.BeginDequeue();
+            return BenchQueues.ReadStamp(in slot.Item);
+        }
 
         public void Unlink() => queue.Unlink();
 

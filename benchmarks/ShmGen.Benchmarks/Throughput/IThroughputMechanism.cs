@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -12,6 +13,16 @@ internal interface IThroughputMechanism
 
     /// <summary>Creates what the children share (a queue, pipes, socket pairs, a daemon) before they start.</summary>
     IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix);
+
+    /// <summary>The producer x consumer rows it runs.</summary>
+    IReadOnlyList<(int Producers, int Consumers)> Topologies => ThroughputRunner.DefaultTopologies;
+
+    /// <summary>
+    /// Whether every consumer gets every item (a topic's subscribers) rather than each item going to one consumer. Such
+    /// consumers may miss items (a topic never blocks its publisher): each reports its misses, and the row is the rate
+    /// the slowest one received at.
+    /// </summary>
+    bool Broadcast => false;
 
     /// <summary>How to start one producer or consumer. It pins itself to <paramref name="cpu"/> (unless -1), then speaks
     /// the runner's protocol on stdin/stdout: "ready", wait for "go", then one "result ..." line.</summary>

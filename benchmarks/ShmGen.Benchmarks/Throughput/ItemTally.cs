@@ -42,11 +42,14 @@ internal sealed class ItemTally(int producers)
         return true;
     }
 
+    /// <summary>Items the consumer was told it missed (a topic subscriber's <c>Missed</c>); 0 for queues and streams.</summary>
+    public long Missed { get; set; }
+
     public void MarkEnd() => End = Stopwatch.GetTimestamp();
 
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"end={End} counts={string.Join(',', _counts)} sums={string.Join(',', _sums)}");
+        $"end={End} counts={string.Join(',', _counts)} sums={string.Join(',', _sums)} missed={Missed}");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Throw(long stamp, int producer) => throw new InvalidOperationException(

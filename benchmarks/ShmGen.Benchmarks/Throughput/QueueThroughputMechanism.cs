@@ -7,19 +7,43 @@ using ShmGen.Benchmarks.Queues;
 
 namespace ShmGen.Benchmarks.Throughput;
 
-/// <summary>One generated [SharedQueue] shared by every producer and consumer of the row (many-to-many, as users run it).</summary>
-internal sealed class QueueThroughputMechanism : ManagedThroughputMechanism
+/// <summary>How a queue row moves its items.</summary>
+internal enum QueueTransfer
 {
-    public override string Name => "shmgen-queue";
+    /// <summary>Enqueue/Dequeue, one copied item per call.</summary>
+    Single,
+
+    /// <summary>EnqueueRange/DequeueRange of up to <see cref="QueueThroughputMechanism.BatchSize"/> items.</summary>
+    Batch,
+
+    /// <summary>BeginEnqueue/Commit and BeginDequeue: the stamps are written and read in the slot, nothing is copied.</summary>
+    Loans,
+}
+
+/// <summary>
+/// One generated [SharedQueue] shared by every producer and consumer of the row (many-to-many, as users run it), moved
+/// one item at a time, in batches, or through zero-copy loans.
+/// </summary>
+internal sealed class QueueThroughputMechanism(QueueTransfer transfer = QueueTransfer.Single) : ManagedThroughputMechanism
+{
+    /// <summary>Items per batch of the batch rows.</summary>
+    public const int BatchSize = 32;
+
+    public override string Name => transfer switch
+    {
+        QueueTransfer.Batch => "shmgen-queue-batch32",
+        QueueTransfer.Loans => "shmgen-queue-loans",
+        _ => "shmgen-queue",
+    };
 
     public override IThroughputSetup Prepare(int itemSize, int producers, int consumers, string shmPrefix) =>
         BenchQueues.With<IThroughputSetup, Creator>(itemSize, new Creator(shmPrefix + "throughput"));
 
     public override long Produce(ThroughputChild child, Action ready) =>
-        BenchQueues.With<long, Producer>(child.ItemSize, new Producer(child, ready));
+        BenchQueues.With<long, Producer>(child.ItemSize, new Producer(child, transfer, ready));
 
     public override void Consume(ThroughputChild child, ItemTally tally, Action ready) =>
-        BenchQueues.With<int, Consumer>(child.ItemSize, new Consumer(child, tally, ready));
+        BenchQueues.With<int, Consumer>(child.ItemSize, new Consumer(child, transfer, tally, ready));
 
     private readonly struct Creator(string name) : IBenchQueueAction<IThroughputSetup>
     {
@@ -47,7 +71,7 @@ internal sealed class QueueThroughputMechanism : ManagedThroughputMechanism
         }
     }
 
-    private readonly struct Producer(ThroughputChild child, Action ready) : IBenchQueueAction<long>
+    private readonly struct Producer(ThroughputChild child, QueueTransfer transfer, Action ready) : IBenchQueueAction<long>
     {
         public long Invoke<TQueue, TItem>()
             where TQueue : struct, IBenchQueue<TQueue, TItem>
@@ -55,13 +79,65 @@ internal sealed class QueueThroughputMechanism : ManagedThroughputMechanism
         {
             using var queue = TQueue.Open(child.Argument);
             var item = MemoryMarshal.Read<TItem>(Message.Create(child.ItemSize));
+            var batch = transfer == QueueTransfer.Batch ? new TItem[BatchSize] : [];
+            for (var i = 0; i < batch.Length; i++)
+            {
+                batch[i] = item;
+            }
+
             ready();
-            Send<TQueue, TItem>(queue, ref item, child.Id, 0, child.Warmup);
+            Send(queue, ref item, batch, child.Id, 0, child.Warmup);
             var start = Stopwatch.GetTimestamp();
-            Send<TQueue, TItem>(queue, ref item, child.Id, child.Warmup, child.Warmup + child.Items);
+            Send(queue, ref item, batch, child.Id, child.Warmup, child.Warmup + child.Items);
             BenchQueues.Stamp(ref item, ThroughputChild.Stop);
             queue.Enqueue(in item);
             return start;
+        }
+
+        private void Send<TQueue, TItem>(TQueue queue, ref TItem item, TItem[] batch, int producer, long from, long to)
+            where TQueue : struct, IBenchQueue<TQueue, TItem>
+            where TItem : unmanaged
+        {
+            switch (transfer)
+            {
+                case QueueTransfer.Batch:
+                    SendBatches(queue, batch, producer, from, to);
+                    break;
+                case QueueTransfer.Loans:
+                    SendLoans<TQueue, TItem>(queue, producer, from, to);
+                    break;
+                default:
+                    Send(queue, ref item, producer, from, to);
+                    break;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void SendBatches<TQueue, TItem>(TQueue queue, TItem[] batch, int producer, long from, long to)
+            where TQueue : struct, IBenchQueue<TQueue, TItem>
+            where TItem : unmanaged
+        {
+            for (var sequence = from; sequence < to; sequence += batch.Length)
+            {
+                var count = (int)Math.Min(batch.Length, to - sequence);
+                for (var i = 0; i < count; i++)
+                {
+                    BenchQueues.Stamp(ref batch[i], ThroughputChild.StampOf(producer, sequence + i));
+                }
+
+                queue.EnqueueRange(batch.AsSpan(0, count));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void SendLoans<TQueue, TItem>(TQueue queue, int producer, long from, long to)
+            where TQueue : struct, IBenchQueue<TQueue, TItem>
+            where TItem : unmanaged
+        {
+            for (var sequence = from; sequence < to; sequence++)
+            {
+                queue.EnqueueInPlace(ThroughputChild.StampOf(producer, sequence));
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -77,7 +153,7 @@ internal sealed class QueueThroughputMechanism : ManagedThroughputMechanism
         }
     }
 
-    private readonly struct Consumer(ThroughputChild child, ItemTally tally, Action ready) : IBenchQueueAction<int>
+    private readonly struct Consumer(ThroughputChild child, QueueTransfer transfer, ItemTally tally, Action ready) : IBenchQueueAction<int>
     {
         public int Invoke<TQueue, TItem>()
             where TQueue : struct, IBenchQueue<TQueue, TItem>
@@ -85,9 +161,59 @@ internal sealed class QueueThroughputMechanism : ManagedThroughputMechanism
         {
             using var queue = TQueue.Open(child.Argument);
             ready();
-            Receive<TQueue, TItem>(queue, tally);
+            switch (transfer)
+            {
+                case QueueTransfer.Batch:
+                    ReceiveBatches(queue, new TItem[BatchSize], tally);
+                    break;
+                case QueueTransfer.Loans:
+                    ReceiveLoans<TQueue, TItem>(queue, tally);
+                    break;
+                default:
+                    Receive<TQueue, TItem>(queue, tally);
+                    break;
+            }
+
             tally.MarkEnd();
             return 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ReceiveBatches<TQueue, TItem>(TQueue queue, TItem[] batch, ItemTally tally)
+            where TQueue : struct, IBenchQueue<TQueue, TItem>
+            where TItem : unmanaged
+        {
+            while (true)
+            {
+                var count = queue.DequeueRange(batch);
+                for (var i = 0; i < count; i++)
+                {
+                    if (!tally.Add(BenchQueues.ReadStamp(in batch[i])))
+                    {
+                        // The stop item is its producer's last; with several producers, more can follow it in the batch,
+                        // another producer's stop item among them: that one belongs to another consumer, so pass it on.
+                        for (var j = i + 1; j < count; j++)
+                        {
+                            if (!tally.Add(BenchQueues.ReadStamp(in batch[j])))
+                            {
+                                queue.Enqueue(in batch[j]);
+                            }
+                        }
+
+                        return;
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ReceiveLoans<TQueue, TItem>(TQueue queue, ItemTally tally)
+            where TQueue : struct, IBenchQueue<TQueue, TItem>
+            where TItem : unmanaged
+        {
+            while (tally.Add(queue.DequeueInPlace()))
+            {
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

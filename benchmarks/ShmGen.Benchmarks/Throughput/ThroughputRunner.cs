@@ -22,11 +22,15 @@ internal static class ThroughputRunner
 {
     public static readonly int[] DefaultSizes = [8, 64, 1024];
 
-    private static readonly (int Producers, int Consumers)[] s_topologies = [(1, 1), (2, 2)];
+    /// <summary>The rows of a mechanism that does not choose its own.</summary>
+    public static readonly IReadOnlyList<(int Producers, int Consumers)> DefaultTopologies = [(1, 1), (2, 2)];
 
     public static IReadOnlyList<IThroughputMechanism> All { get; } =
     [
         new QueueThroughputMechanism(),
+        new QueueThroughputMechanism(QueueTransfer.Batch),
+        new QueueThroughputMechanism(QueueTransfer.Loans),
+        new TopicThroughputMechanism(),
         new NativeThroughputMechanism(
             "boost-message-queue",
             NativeProgram.BoostMessageQueue,
@@ -60,13 +64,14 @@ internal static class ThroughputRunner
         var total = Stopwatch.StartNew();
         try
         {
+            var topologies = mechanisms.SelectMany(m => m.Topologies).Distinct().OrderBy(t => t.Producers).ThenBy(t => t.Consumers).ToList();
             foreach (var size in sizes)
             {
-                foreach (var (producers, consumers) in s_topologies)
+                foreach (var (producers, consumers) in topologies)
                 {
                     foreach (var mechanism in mechanisms)
                     {
-                        if (unavailable.Any(u => u.Mechanism == mechanism.Name))
+                        if (unavailable.Any(u => u.Mechanism == mechanism.Name) || !mechanism.Topologies.Contains((producers, consumers)))
                         {
                             continue;
                         }
@@ -75,8 +80,8 @@ internal static class ThroughputRunner
                         var watch = Stopwatch.StartNew();
                         try
                         {
-                            var perSecond = Measure(mechanism, size, producers, consumers, count / producers, cpus, $"{runId}-{size}-{producers}x{consumers}-", quick);
-                            results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, perSecond, null));
+                            var (perSecond, missed) = Measure(mechanism, size, producers, consumers, count / producers, cpus, $"{runId}-{size}-{producers}x{consumers}-", quick);
+                            results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, perSecond, null, missed));
                             Console.Error.WriteLine(
                                 $"  {mechanism.Name,-20} {size,5} B {producers}x{consumers}  {perSecond,14:N0} items/s  ({watch.Elapsed.TotalSeconds:F1} s)");
                         }
@@ -88,7 +93,7 @@ internal static class ThroughputRunner
                         }
                         catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or SharedSegmentException or UnauthorizedAccessException)
                         {
-                            results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, 0, e.Message));
+                            results.Add(new ThroughputResult(mechanism.Name, size, producers, consumers, count, 0, e.Message, 0));
                             Console.Error.WriteLine($"  {mechanism.Name,-20} {size,5} B {producers}x{consumers}  FAILED: {e.Message}");
                         }
                     }
@@ -159,7 +164,7 @@ internal static class ThroughputRunner
         All.FirstOrDefault(m => m.Name == name)
         ?? throw new ArgumentException($"unknown mechanism '{name}'; known: {string.Join(", ", All.Select(m => m.Name))}");
 
-    private static double Measure(IThroughputMechanism mechanism, int size, int producers, int consumers, long perProducer, CpuPair? cpus, string shmPrefix, bool quick)
+    private static (double PerSecond, long Missed) Measure(IThroughputMechanism mechanism, int size, int producers, int consumers, long perProducer, CpuPair? cpus, string shmPrefix, bool quick)
     {
         var warmup = perProducer / 4;
         using var setup = mechanism.Prepare(size, producers, consumers, shmPrefix);
@@ -206,6 +211,9 @@ internal static class ThroughputRunner
             var end = long.MinValue;
             var counts = new long[producers];
             var sums = new long[producers];
+            var sent = warmup + perProducer;
+            var slowest = long.MaxValue;
+            var missed = 0L;
             foreach (var (process, producer) in children)
             {
                 var line = process.StandardOutput.ReadLine();
@@ -221,9 +229,24 @@ internal static class ThroughputRunner
                     continue;
                 }
 
-                end = Math.Max(end, long.Parse(fields["end"], CultureInfo.InvariantCulture));
+                var childEnd = long.Parse(fields["end"], CultureInfo.InvariantCulture);
+                end = Math.Max(end, childEnd);
                 var childCounts = fields["counts"].Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
                 var childSums = fields["sums"].Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                var childMissed = fields.TryGetValue("missed", out var reported) ? long.Parse(reported, CultureInfo.InvariantCulture) : 0;
+                if (mechanism.Broadcast)
+                {
+                    // Each subscriber saw every item in order or was told it missed it (its tally checked the order).
+                    if (childCounts.Sum() + childMissed != producers * sent)
+                    {
+                        throw new InvalidOperationException($"{mechanism.Name}: {producers * sent} items published, a subscriber received {childCounts.Sum()} and missed {childMissed}");
+                    }
+
+                    slowest = Math.Min(slowest, childCounts.Sum() - (producers * warmup));
+                    missed += childMissed;
+                    continue;
+                }
+
                 for (var p = 0; p < producers; p++)
                 {
                     counts[p] += childCounts[p];
@@ -231,8 +254,14 @@ internal static class ThroughputRunner
                 }
             }
 
+            var seconds = (double)(end - start) / Stopwatch.Frequency;
+            if (mechanism.Broadcast)
+            {
+                // The slowest subscriber's measured items (its warm-up items assumed received) over the whole run.
+                return (Math.Max(0, slowest) / seconds, missed);
+            }
+
             // Every producer's items 0..n-1 arrived once each: the count is n and the sequence numbers add up to n(n-1)/2.
-            var sent = warmup + perProducer;
             for (var p = 0; p < producers; p++)
             {
                 if (counts[p] != sent || sums[p] != sent * (sent - 1) / 2)
@@ -241,7 +270,7 @@ internal static class ThroughputRunner
                 }
             }
 
-            return producers * perProducer / ((double)(end - start) / Stopwatch.Frequency);
+            return (producers * perProducer / seconds, 0);
         }
         finally
         {
@@ -290,4 +319,5 @@ internal static class ThroughputRunner
 }
 
 /// <summary>One row: a mechanism at an item size and topology, measured or failed.</summary>
-internal sealed record ThroughputResult(string Mechanism, int Size, int Producers, int Consumers, long Items, double ItemsPerSecond, string? Error);
+/// <param name="Missed">For a broadcast row, the items its subscribers were told they missed, summed over them.</param>
+internal sealed record ThroughputResult(string Mechanism, int Size, int Producers, int Consumers, long Items, double ItemsPerSecond, string? Error, long Missed);
