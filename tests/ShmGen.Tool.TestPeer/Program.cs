@@ -55,6 +55,7 @@ static int Serve()
 {
     var segments = new Dictionary<string, ToolTestDataSegment>(StringComparer.Ordinal);
     var queues = new Dictionary<string, ToolTestJobQueue>(StringComparer.Ordinal);
+    var topics = new Dictionary<string, ToolTestTickTopic>(StringComparer.Ordinal);
     var holders = new Dictionary<string, (Thread Thread, ManualResetEventSlim Release)>(StringComparer.Ordinal);
     var background = new List<Thread>();
     var timeout = TimeSpan.FromSeconds(10);
@@ -81,6 +82,16 @@ static int Serve()
                         break;
                     case ["queue", var name]:
                         queues[name] = ToolTestJobQueue.Create(new SegmentOptions { Name = name });
+                        break;
+                    case ["topic", var name]:
+                        topics[name] = ToolTestTickTopic.Create(new SegmentOptions { Name = name });
+                        break;
+                    case ["publish", var name, var count]:
+                        for (var i = 0; i < int.Parse(count, System.Globalization.CultureInfo.InvariantCulture); i++)
+                        {
+                            topics[name].Publish(new ToolTestTick { Sequence = i });
+                        }
+
                         break;
                     case ["enqueue", var name, var count]:
                         for (var i = 0; i < int.Parse(count, System.Globalization.CultureInfo.InvariantCulture); i++)

@@ -51,6 +51,23 @@ public sealed class OperatorTests : IDisposable
     }
 
     [Fact]
+    public void A_topic_shows_its_capacity_and_last_sequence_number_in_list_and_inspect()
+    {
+        var name = _names.New("topic");
+        _peer.Do($"topic {name}");
+        var fresh = Shmgen.Json("list", _names.Pattern).GetProperty("segments").EnumerateArray().Single();
+        Assert.Equal("topic", fresh.GetProperty("kind").GetString());
+        Assert.Equal((16, 0L, -1L), Topic(fresh));
+
+        // Lapped: the count is what was published, not what the ring still keeps.
+        _peer.Do($"publish {name} 40");
+        Assert.Equal((16, 40L, 39L), Topic(Shmgen.Json("inspect", name)));
+        var human = Shmgen.Run("inspect", name);
+        Assert.Contains("last sequence number 39 (40 published); keeps the last 16 items", human.Output, StringComparison.Ordinal);
+        Assert.Contains("#40 (16)", Shmgen.Run("list", _names.Pattern).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inspect_values_shows_every_field_decoded_from_the_stored_layout()
     {
         var name = _names.New("values");
@@ -227,6 +244,12 @@ public sealed class OperatorTests : IDisposable
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("shmgen top ", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith(queue, StringComparison.Ordinal) && l.Contains("3/64", StringComparison.Ordinal));
+    }
+
+    private static (int Capacity, long Published, long LastSequence) Topic(JsonElement segment)
+    {
+        var topic = segment.GetProperty("topic");
+        return (topic.GetProperty("capacity").GetInt32(), topic.GetProperty("published").GetInt64(), topic.GetProperty("lastSequence").GetInt64());
     }
 
     private static (int Capacity, int Count) Queue(JsonElement segment)

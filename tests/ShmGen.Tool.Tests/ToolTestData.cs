@@ -38,6 +38,13 @@ public partial struct RawToolTestData
     public long Counter;
 }
 
+/// <summary>The tool tests' topic: small, so a test can lap it.</summary>
+[SharedTopic("shmgen-tool-test-topic", Capacity = 16)]
+public partial struct ToolTestTick
+{
+    public long Sequence;
+}
+
 /// <summary>The tool tests' queue: small, so a test can fill it.</summary>
 [SharedQueue("shmgen-tool-test-queue", Capacity = 64)]
 public partial struct ToolTestJob

@@ -11,7 +11,7 @@ namespace ShmGen.Tool;
 /// <summary>Tables and details for people at a terminal.</summary>
 internal static class HumanOutput
 {
-    private static readonly string[] s_columns = ["NAME", "STATUS", "TYPE", "SIZE", "MODE", "CREATOR", "IN USE", "LOCK", "QUEUE", "MAPPED BY"];
+    private static readonly string[] s_columns = ["NAME", "STATUS", "TYPE", "SIZE", "MODE", "CREATOR", "IN USE", "LOCK", "ITEMS", "MAPPED BY"];
 
     /// <summary>The table of <c>shmgen list</c>; the caller says what to print when there is nothing to show.</summary>
     public static void WriteTable(TextWriter output, IReadOnlyList<SegmentInfo> segments, string whenEmpty)
@@ -32,7 +32,7 @@ internal static class HumanOutput
             Creator(s),
             s.InUse switch { true => "yes", false => "no", null => "-" },
             LockSummary(JsonOutput.Lock(s.Lock)),
-            s.Queue is { } q ? $"{q.Count}/{q.Capacity}" : "-",
+            Items(s),
             s.MappedBy is { Count: > 0 } pids ? string.Join(',', pids) : "-",
         }).ToList());
     }
@@ -58,7 +58,7 @@ internal static class HumanOutput
         };
         if (s.IsShmGenSegment)
         {
-            lines.Add(("Kind", s.Kind switch { SegmentKind.Segment => "segment", SegmentKind.Queue => "queue", _ => "-" }));
+            lines.Add(("Kind", s.Kind switch { SegmentKind.Segment => "segment", SegmentKind.Queue => "queue", SegmentKind.Topic => "topic", _ => "-" }));
             lines.Add(("Type", s.TypeName ?? "-"));
             lines.Add(("Format version", s.FormatVersion?.ToString(CultureInfo.InvariantCulture) ?? "-"));
             lines.Add(("Layout fingerprint", s.LayoutFingerprint is { } f ? $"0x{f:X16}" : "-"));
@@ -82,6 +82,13 @@ internal static class HumanOutput
             if (s.Queue is { } queue)
             {
                 lines.Add(("Queue", $"{queue.Count} of {queue.Capacity} items"));
+            }
+
+            if (s.Topic is { } topic)
+            {
+                lines.Add(("Topic", topic.NextSequence == 0
+                    ? $"nothing published yet; keeps the last {topic.Capacity} items"
+                    : $"last sequence number {topic.NextSequence - 1} ({topic.NextSequence} published); keeps the last {topic.Capacity} items"));
             }
 
             lines.Add(("Mapped by", MappedBy(s)));
@@ -136,7 +143,15 @@ internal static class HumanOutput
     }
 
     public static string TypeOf(SegmentInfo s) =>
-        (s.TypeName ?? "?") + (s.Kind == SegmentKind.Queue ? " (queue)" : "");
+        (s.TypeName ?? "?") + s.Kind switch { SegmentKind.Queue => " (queue)", SegmentKind.Topic => " (topic)", _ => "" };
+
+    /// <summary>The ITEMS column: a queue's depth of its capacity, a topic's publish count and capacity.</summary>
+    public static string Items(SegmentInfo s) => s switch
+    {
+        { Queue: { } q } => $"{q.Count}/{q.Capacity}",
+        { Topic: { } t } => $"#{t.NextSequence} ({t.Capacity})",
+        _ => "-",
+    };
 
     public static string Size(long bytes) => bytes switch
     {

@@ -67,6 +67,7 @@ internal static class JsonOutput
         s.MappedBy is null ? null : s.UncheckedProcessCount,
         Lock(s.Lock),
         s.Queue is { } q ? new QueueReport(q.Capacity, q.Count) : null,
+        s.Topic is { } t ? new TopicReport(t.Capacity, t.NextSequence, t.NextSequence - 1) : null,
         s.LayoutDescription,
         s.Layout is { } layout
             ? new LayoutReport(layout.Size, layout.Alignment, layout.IsTruncated, layout.Fields.Select(x => new FieldReport(x.Name, x.Type, x.Offset)).ToList())
@@ -109,6 +110,7 @@ internal sealed record SegmentReport(
     int? UncheckedProcesses,
     LockReport? Lock,
     QueueReport? Queue,
+    TopicReport? Topic,
     string? LayoutDescription,
     LayoutReport? Layout,
     IReadOnlyList<ValueReport>? Values);
@@ -116,6 +118,9 @@ internal sealed record SegmentReport(
 internal sealed record LockReport(string State, int? OwnerThreadId, int? OwnerPid);
 
 internal sealed record QueueReport(int Capacity, int Count);
+
+/// <summary>A topic's capacity, publish count, and last sequence number (-1 before the first publish).</summary>
+internal sealed record TopicReport(int Capacity, long Published, long LastSequence);
 
 internal sealed record LayoutReport(int Size, int Alignment, bool Truncated, IReadOnlyList<FieldReport> Fields);
 

@@ -20,8 +20,10 @@ internal sealed record TopFrame(string Time, double? IntervalSeconds, IReadOnlyL
 /// <param name="State">"alive" (its creator runs or a process maps it), "stale" (gc would remove it), "initializing" or "corrupted".</param>
 /// <param name="Lock">Who holds the lock.</param>
 /// <param name="Queue">A queue's capacity and depth.</param>
+/// <param name="Topic">A topic's capacity and publish count.</param>
 /// <param name="EnqueuedPerSecond">A queue's items enqueued per second since the previous refresh.</param>
 /// <param name="DequeuedPerSecond">A queue's items dequeued per second since the previous refresh.</param>
+/// <param name="PublishedPerSecond">A topic's items published per second since the previous refresh.</param>
 /// <param name="FieldChangesPerSecond">A segment's fields that changed value, per second since the previous refresh.</param>
 /// <param name="MappedBy">The pids that map it (those this user may see).</param>
 internal sealed record TopRow(
@@ -32,8 +34,10 @@ internal sealed record TopRow(
     string State,
     LockReport? Lock,
     QueueReport? Queue,
+    TopicReport? Topic,
     double? EnqueuedPerSecond,
     double? DequeuedPerSecond,
+    double? PublishedPerSecond,
     double? FieldChangesPerSecond,
     IReadOnlyList<int> MappedBy);
 
@@ -63,7 +67,7 @@ internal sealed class TopSampler(Func<string, bool>? filter)
 
     private static TopRow Row(SegmentInfo s, SegmentInfo? before, double? seconds)
     {
-        double? enqueued = null, dequeued = null, changes = null;
+        double? enqueued = null, dequeued = null, published = null, changes = null;
         if (seconds is { } dt && before is not null && before.CreatorProcessId == s.CreatorProcessId)
         {
             if (s.Queue is { } q && before.Queue is { } p)
@@ -75,6 +79,10 @@ internal sealed class TopSampler(Func<string, bool>? filter)
                 {
                     (enqueued, dequeued) = (inDelta / dt, outDelta / dt);
                 }
+            }
+            else if (s.Topic is { } t && before.Topic is { } b && t.NextSequence >= b.NextSequence)
+            {
+                published = (t.NextSequence - b.NextSequence) / dt;
             }
             else if (s.Values is { } values && before.Values is { } old && values.Count == old.Count)
             {
@@ -97,8 +105,10 @@ internal sealed class TopSampler(Func<string, bool>? filter)
             state,
             JsonOutput.Lock(s.Lock),
             s.Queue is { } queue ? new QueueReport(queue.Capacity, queue.Count) : null,
+            s.Topic is { } topic ? new TopicReport(topic.Capacity, topic.NextSequence, topic.NextSequence - 1) : null,
             enqueued,
             dequeued,
+            published,
             changes,
             s.MappedBy ?? []);
     }

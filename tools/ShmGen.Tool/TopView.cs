@@ -153,7 +153,12 @@ internal static class TopView
         row.TypeName ?? "-",
         HumanOutput.Size(row.FileSize),
         HumanOutput.LockSummary(row.Lock),
-        row.Queue is { } q ? $"{q.Count}/{q.Capacity}" : "-",
+        row switch
+        {
+            { Queue: { } q } => $"{q.Count}/{q.Capacity}",
+            { Topic: { } t } => $"#{t.Published} ({t.Capacity})",
+            _ => "-",
+        },
         Rate(row),
         row.State,
         row.MappedBy.Count == 0 ? "-" : string.Join(',', row.MappedBy),
@@ -162,6 +167,7 @@ internal static class TopView
     private static string Rate(TopRow row) => row switch
     {
         { EnqueuedPerSecond: { } i, DequeuedPerSecond: { } o } => $"+{PerSecond(i)} -{PerSecond(o)} /s",
+        { PublishedPerSecond: { } p } => $"+{PerSecond(p)} /s",
         { FieldChangesPerSecond: { } c } => c == 0 ? "idle" : $"{PerSecond(c)} fields/s",
         _ => "-",
     };

@@ -59,6 +59,12 @@ public sealed record SegmentLockInfo(SegmentLockState State, int OwnerThreadId, 
 /// <param name="DequeuePosition">How many items were ever dequeued, modulo 2^32.</param>
 public sealed record SegmentQueueInfo(int Capacity, int Count, uint EnqueuePosition, uint DequeuePosition);
 
+/// <summary>A topic's control block as read from outside: how many items it keeps and how many were published.</summary>
+/// <param name="Capacity">How many of the latest items the ring keeps.</param>
+/// <param name="NextSequence">How many items publishers have claimed: the sequence number the next item gets (the last
+/// published item's is one less, once its publisher finished copying it).</param>
+public sealed record SegmentTopicInfo(int Capacity, long NextSequence);
+
 /// <summary>The current value of one payload field, read without the segment's lock (a field a writer is changing at
 /// that moment may show a torn value).</summary>
 /// <param name="Field">The field, from the stored layout description.</param>
@@ -149,6 +155,10 @@ public sealed class SegmentInfo
     /// <summary>A queue's capacity and depth; <see langword="null"/> unless this is a <see cref="SegmentStatus.Ready"/>
     /// queue whose control block is consistent (<see cref="Problem"/> says when it is not).</summary>
     public SegmentQueueInfo? Queue { get; internal init; }
+
+    /// <summary>A topic's capacity and publish count; <see langword="null"/> for segments, queues, and topics whose control
+    /// block could not be trusted (<see cref="Problem"/> says why).</summary>
+    public SegmentTopicInfo? Topic { get; internal init; }
 
     /// <summary>
     /// The processes that map the file, from /proc/PID/maps; <see langword="null"/> when not looked up. Only processes

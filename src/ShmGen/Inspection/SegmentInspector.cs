@@ -330,10 +330,16 @@ public static unsafe class SegmentInspector
         var truncated = header.DescriptionLength == SegmentHeader.DescriptionCapacity;
         var (status, problem) = Check(header, size, creatorAlive);
         SegmentQueueInfo? queue = null;
+        SegmentTopicInfo? topic = null;
         if (status == SegmentStatus.Ready && header.Kind == (uint)SegmentKind.Queue)
         {
             (queue, problem) = ReadQueue(fd, header);
             status = queue is null ? SegmentStatus.Corrupted : status;
+        }
+        else if (status == SegmentStatus.Ready && header.Kind == (uint)SegmentKind.Topic)
+        {
+            (topic, problem) = ReadTopic(fd, header);
+            status = topic is null ? SegmentStatus.Corrupted : status;
         }
 
         return new SegmentInfo(name, status)
@@ -354,6 +360,7 @@ public static unsafe class SegmentInspector
             CreatorAlive = creatorAlive,
             Lock = status == SegmentStatus.Ready ? DecodeLock(header) : null,
             Queue = queue,
+            Topic = topic,
             FileId = fileId,
             LayoutDescription = description,
             Layout = description is null ? null : SegmentLayoutInfo.Parse(description, truncated),
@@ -479,6 +486,39 @@ public static unsafe class SegmentInspector
         // Signed difference, as the ring compares positions: wraps at 2^32 are harmless.
         var count = (int)(control.EnqueuePosition - control.DequeuePosition);
         return (new SegmentQueueInfo((int)control.Capacity, Math.Clamp(count, 0, (int)control.Capacity), control.EnqueuePosition, control.DequeuePosition), null);
+    }
+
+    /// <summary>A topic's control block (TopicControl at the start of the payload), read with pread like a queue's.</summary>
+    private static (SegmentTopicInfo? Topic, string? Problem) ReadTopic(int fd, in SegmentHeader header)
+    {
+        if (header.PayloadSize < (ulong)TopicControl.Size)
+        {
+            return (null, $"a topic whose {header.PayloadSize}-byte payload cannot hold its {TopicControl.Size}-byte control block");
+        }
+
+        TopicControl control = default;
+        var read = pread(fd, &control, (Tmds.Linux.size_t)(ulong)TopicControl.Size, (Tmds.Linux.off_t)(long)header.PayloadOffset);
+        if ((long)read != TopicControl.Size)
+        {
+            return (null, "the topic's control block could not be read");
+        }
+
+        if (control.Version != TopicControl.CurrentVersion)
+        {
+            return (null, $"topic protocol version {control.Version}; this ShmGen reads version {TopicControl.CurrentVersion}");
+        }
+
+        if (control.Capacity is < 2 or > 1 << 24 || (control.Capacity & (control.Capacity - 1)) != 0)
+        {
+            return (null, $"the topic's control block says capacity {control.Capacity}, not a power of two in [2, 2^24]");
+        }
+
+        if (control.NextSequence < 0)
+        {
+            return (null, $"the topic's publish counter is negative ({control.NextSequence})");
+        }
+
+        return (new SegmentTopicInfo((int)control.Capacity, control.NextSequence), null);
     }
 
     /// <summary>The payload's fields, decoded from the stored layout; read with one pread, never mapped.</summary>
