@@ -21,6 +21,14 @@ public delegate bool ItemTaker<T>(out T item, TimeSpan timeout)
 public delegate bool ItemPutter<T>(in T item, TimeSpan timeout)
     where T : unmanaged;
 
+/// <summary>Publishes one item and returns its sequence number: the shape of a generated topic's <c>Publish(in T)</c>,
+/// which never blocks.</summary>
+/// <typeparam name="T">The item struct.</typeparam>
+/// <param name="item">The item to publish.</param>
+/// <returns>The item's sequence number in the topic.</returns>
+public delegate long ItemPublisher<T>(in T item)
+    where T : unmanaged;
+
 /// <summary>Where a bridge takes items from: the items' layout and a way to take one as bytes.</summary>
 public interface IItemSource
 {
@@ -50,11 +58,16 @@ public interface IItemSink
 }
 
 /// <summary>
-/// Wires a generated queue (or anything with its method shapes) to a bridge, typed:
+/// Wires a generated queue or topic (or anything with their method shapes) to a bridge, typed:
 /// <code>
 /// using var jobs = JobQueue.OpenOrCreate();
 /// var source = BridgeEndpoint.Source&lt;Job&gt;(JobQueue.LayoutDescription, jobs.TryDequeue);
 /// var sink = BridgeEndpoint.Sink&lt;Job&gt;(JobQueue.LayoutDescription, jobs.TryEnqueue);
+///
+/// using var prices = TickTopic.OpenOrCreate();
+/// using var subscriber = prices.Subscribe();   // before the first item the bridge should forward
+/// var from = BridgeEndpoint.Source&lt;Tick&gt;(TickTopic.LayoutDescription, subscriber.TryReceive);
+/// var into = BridgeEndpoint.Sink&lt;Tick&gt;(TickTopic.LayoutDescription, prices.Publish);
 /// </code>
 /// </summary>
 public static class BridgeEndpoint
@@ -79,6 +92,22 @@ public static class BridgeEndpoint
     {
         ArgumentNullException.ThrowIfNull(put);
         return new TypedSink<T>(ItemLayout.Of<T>(layoutDescription), put);
+    }
+
+    /// <summary>A sink that publishes every item with <paramref name="publish"/> (a topic's publish never blocks, so the
+    /// sink never refuses an item).</summary>
+    /// <typeparam name="T">The item struct.</typeparam>
+    /// <param name="layoutDescription">The generated type's <c>LayoutDescription</c>.</param>
+    /// <param name="publish">A generated topic's <c>Publish</c>.</param>
+    public static IItemSink Sink<T>(string layoutDescription, ItemPublisher<T> publish)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(publish);
+        return new TypedSink<T>(ItemLayout.Of<T>(layoutDescription), (in T item, TimeSpan _) =>
+        {
+            publish(in item);
+            return true;
+        });
     }
 
     private sealed class TypedSource<T>(ItemLayout layout, ItemTaker<T> take) : IItemSource

@@ -1,11 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Reflection;
-using System.Reflection.Emit;
 using System.Runtime.InteropServices;
 using ShmGen.Inspection;
-using ShmGen.Contract;
 using ShmGen.Runtime;
 
 namespace ShmGen.Nats;
@@ -18,18 +14,17 @@ namespace ShmGen.Nats;
 /// </summary>
 /// <remarks>
 /// The runtime's queue is generic over the item, and only the item's size matters to it (items are copied whole). So
-/// this type defines, at run time, a value type with no fields and exactly the header's item size, and instantiates
-/// the runtime's queue over it: the bytes move as they would for the real struct, without reflection per item.
+/// this type instantiates the runtime's queue over a value type of exactly the header's item size, defined at run time
+/// (<see cref="StoredLayout"/>): the bytes move as they would for the real struct, without reflection per item.
 /// </remarks>
-public abstract class QueueSegmentEndpoint : IItemSource, IItemSink, IDisposable
+public abstract class QueueSegmentEndpoint : SegmentEndpoint
 {
-    private protected QueueSegmentEndpoint(ItemLayout layout) => Layout = layout;
+    private protected QueueSegmentEndpoint(ItemLayout layout)
+        : base(layout)
+    {
+    }
 
-    /// <summary>The item layout read from the queue's header.</summary>
-    public ItemLayout Layout { get; }
 
-    /// <summary>The queue's name.</summary>
-    public abstract string Name { get; }
 
     /// <summary>Opens the queue <paramref name="name"/> (without the leading '/').</summary>
     /// <param name="name">An existing queue's name.</param>
@@ -39,79 +34,9 @@ public abstract class QueueSegmentEndpoint : IItemSource, IItemSink, IDisposable
     [RequiresDynamicCode("Defines a value type of the queue's item size at run time.")]
     public static QueueSegmentEndpoint Open(string name)
     {
-        var info = SegmentInspector.Inspect(name);
-        if (info.Status != SegmentStatus.Ready || info.Kind != SegmentKind.Queue)
-        {
-            throw new InvalidOperationException($"'/{name}' is not a ready ShmGen queue ({info.Status}{(info.Problem is null ? "" : ": " + info.Problem)}).");
-        }
-
-        // The stored description is whole exactly when it hashes to the header's fingerprint (the header keeps a bounded
-        // copy; a long one is cut).
-        if (info.LayoutDescription is not { } description || info.LayoutFingerprint is not { } fingerprint || LayoutFingerprint.Compute(description) != fingerprint)
-        {
-            throw new InvalidOperationException($"Queue '/{name}' does not store its whole layout description in its header; bridge it with its generated type.");
-        }
-
-        var capacity = Field(description, "capacity");
-        var alignment = Field(description, "align");
-        var size = Field(description, "size");
-        var typeName = info.TypeName ?? name;
-        var definition = new QueueDefinition(name, typeName, fingerprint, description, capacity, size, alignment, info.Mode);
-        var endpointType = typeof(Endpoint<>).MakeGenericType(SizedItem(size));
-        try
-        {
-            return (QueueSegmentEndpoint)Activator.CreateInstance(endpointType, definition, new SegmentOptions { Name = name, Mode = info.Mode }, ItemLayout.FromDescription(typeName, description))!;
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
-    }
-
-    /// <inheritdoc/>
-    public abstract bool TryTake(Span<byte> destination, TimeSpan timeout);
-
-    /// <inheritdoc/>
-    public abstract bool TryPut(ReadOnlySpan<byte> item, TimeSpan timeout);
-
-    /// <summary>Unmaps the queue; never unlinks.</summary>
-    public void Dispose()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Unmaps the queue.</summary>
-    /// <param name="disposing">Called from <see cref="Dispose()"/>.</param>
-    protected abstract void Dispose(bool disposing);
-
-    private static int Field(string description, string key)
-    {
-        foreach (var part in description.Split(';'))
-        {
-            if (part.StartsWith(key + "=", StringComparison.Ordinal) &&
-                int.TryParse(part.AsSpan(key.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidOperationException($"The queue's layout description '{description}' has no {key}=.");
-    }
-
-    [RequiresDynamicCode("Defines a value type at run time.")]
-    private static Type SizedItem(int size)
-    {
-        var assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("ShmGen.Nats.SizedItems"), AssemblyBuilderAccess.RunAndCollect);
-        var module = assembly.DefineDynamicModule("ShmGen.Nats.SizedItems");
-        var type = module.DefineType(
-            "Item" + size.ToString(CultureInfo.InvariantCulture),
-            TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.SequentialLayout,
-            typeof(ValueType),
-            PackingSize.Size1,
-            size);
-        return type.CreateType();
+        var stored = StoredLayout.Read(name, SegmentKind.Queue);
+        var definition = new QueueDefinition(name, stored.TypeName, stored.Fingerprint, stored.Description, stored.Capacity, stored.ItemSize, stored.Alignment, stored.Mode);
+        return stored.Instantiate<QueueSegmentEndpoint>(typeof(Endpoint<>), definition, new SegmentOptions { Name = name, Mode = stored.Mode });
     }
 
     private sealed class Endpoint<T> : QueueSegmentEndpoint

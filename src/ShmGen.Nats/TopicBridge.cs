@@ -20,7 +20,8 @@ namespace ShmGen.Nats;
 /// </remarks>
 public static class TopicBridge
 {
-    /// <summary>Takes items from <paramref name="source"/> and publishes each to the subject until cancelled.</summary>
+    /// <summary>Takes items from <paramref name="source"/> and publishes each to the subject until cancelled. Runs on a
+    /// thread-pool thread (it returns to the caller at once), which it keeps while it waits for items.</summary>
     /// <param name="nats">A connection made from the usual <c>NatsOpts</c> (URL, credentials, TLS).</param>
     /// <param name="source">The local side.</param>
     /// <param name="options">The subject.</param>
@@ -33,18 +34,36 @@ public static class TopicBridge
         ArgumentNullException.ThrowIfNull(options);
         var metrics = new BridgeMetrics("topic", "to-nats", options.Subject);
 
-        // One buffer for the run: a core publish has copied the bytes into the connection's buffer when it completes.
-        var message = WireFormat.Template(source.Layout);
-        var itemOffset = WireFormat.ItemOffset(source.Layout, message);
+        // The source's TryTake blocks (up to PollInterval at a time) and an idle loop has nothing to await: leave the
+        // caller's thread first, or a caller that starts the bridge and then produces would wait for ever.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+
+        // Two buffers for the run, with and without the layout description (see WireFormat): a core publish has copied
+        // the bytes into the connection's buffer when it completes.
+        var described = WireFormat.Template(source.Layout);
+        var plain = WireFormat.Template(source.Layout, described: false);
+        var describedOffset = WireFormat.ItemOffset(source.Layout, described);
+        var plainOffset = WireFormat.ItemOffset(source.Layout, plain);
         ulong sequence = 0;
+        long lastSent = 0, lastDescribed = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (!source.TryTake(message.AsSpan(itemOffset), options.PollInterval))
+            // Whether this message describes the layout is decided before the take (the item goes straight into its
+            // buffer), from the count and the previous message's time: one clock read per message.
+            var describe = (sequence % WireFormat.DescribeEvery) == 0 || lastSent - lastDescribed >= TimeSpan.TicksPerSecond;
+            var message = describe ? described : plain;
+            if (!source.TryTake(message.AsSpan(describe ? describedOffset : plainOffset), options.PollInterval))
             {
                 continue;
             }
 
-            WireFormat.Stamp(message, ++sequence, DateTime.UtcNow.Ticks);
+            lastSent = DateTime.UtcNow.Ticks;
+            if (describe)
+            {
+                lastDescribed = lastSent;
+            }
+
+            WireFormat.Stamp(message, ++sequence, lastSent);
             await nats.PublishAsync(options.Subject, message, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             metrics.Forwarded();
         }
@@ -67,12 +86,13 @@ public static class TopicBridge
         options.Subscribed?.Invoke();
 
         ulong last = 0;
+        var known = new DescriptionCache();
         try
         {
             await foreach (var message in subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 var data = message.Data ?? [];
-                var rejection = WireFormat.Read(data, sink.Layout, options.Subject, out var itemOffset, out var sequence, out var sentAt);
+                var rejection = WireFormat.Read(data, sink.Layout, options.Subject, out var itemOffset, out var sequence, out var sentAt, known);
                 if (rejection is not null)
                 {
                     metrics.Rejected(rejection);

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using ShmGen.Contract;
@@ -8,14 +9,18 @@ using ShmGen.Runtime;
 namespace ShmGen.Nats;
 
 /// <summary>
-/// One bridged item on the wire: a fixed 40-byte little-endian header, the sender's item layout description, then the
-/// item's bytes exactly as they are in shared memory.
+/// One bridged item on the wire: a fixed 40-byte little-endian header, the sender's item layout description (in some
+/// messages), then the item's bytes exactly as they are in shared memory.
 /// <code>
 ///  0 u32 magic "SHMB"   4 u16 version (1)   6 u16 description length D   8 u32 item size N   12 u32 reserved (0)
 /// 16 u64 layout fingerprint   24 u64 sequence number   32 i64 sent at (UTC ticks)   40 D bytes UTF-8   40+D N bytes item
 /// </code>
-/// The description travels with every message so that a receiver built from another layout can say which field
-/// differs, as a segment's open does, without asking anyone.
+/// The description lets a receiver built from another layout say which field differs, as a segment's open does,
+/// without asking anyone. The queue bridge sends it in every message (each work-queue consumer sees only some of them,
+/// and JetStream's per-message cost dwarfs the bytes). The topic bridge sends it in its first message and then at least
+/// once a second or every <see cref="DescribeEvery"/> messages (D = 0 in the others): at 64-byte items the description
+/// was two thirds of every message. A receiver remembers the descriptions of the mismatched fingerprints it has seen
+/// (<see cref="DescriptionCache"/>), so every rejection after the first described message names the fields.
 /// </summary>
 internal static class WireFormat
 {
@@ -23,11 +28,14 @@ internal static class WireFormat
     public const uint Magic = 0x424D4853; // "SHMB"
     public const ushort Version = 1;
 
-    /// <summary>The bytes of a message carrying one item of <paramref name="layout"/>, header and description filled in,
-    /// the item left for the caller at <see cref="ItemOffset"/>.</summary>
-    public static byte[] Template(ItemLayout layout)
+    /// <summary>The topic bridge describes its layout at least every this many messages.</summary>
+    public const ulong DescribeEvery = 1024;
+
+    /// <summary>The bytes of a message carrying one item of <paramref name="layout"/>, header and (unless
+    /// <paramref name="described"/> is false) description filled in, the item left for the caller at <see cref="ItemOffset"/>.</summary>
+    public static byte[] Template(ItemLayout layout, bool described = true)
     {
-        var description = Encoding.UTF8.GetBytes(layout.Description);
+        var description = described ? Encoding.UTF8.GetBytes(layout.Description) : [];
         if (description.Length > ushort.MaxValue)
         {
             throw new ArgumentException($"{layout.TypeName}'s layout description is longer than {ushort.MaxValue} bytes.", nameof(layout));
@@ -66,8 +74,9 @@ internal static class WireFormat
     /// <param name="sentAtTicks">When the sender took the item (UTC ticks).</param>
     /// <returns><see langword="null"/> when accepted, else why not: a <see cref="SegmentLayoutMismatchException"/> for another
     /// layout, a <see cref="SegmentCorruptedException"/> for bytes that are not a bridged item.</returns>
+    /// <param name="known">Descriptions of mismatched layouts seen earlier, for messages that carry none; updated.</param>
     public static SharedSegmentException? Read(
-        ReadOnlySpan<byte> message, ItemLayout expected, string source, out int itemOffset, out ulong sequence, out long sentAtTicks)
+        ReadOnlySpan<byte> message, ItemLayout expected, string source, out int itemOffset, out ulong sequence, out long sentAtTicks, DescriptionCache? known = null)
     {
         itemOffset = 0;
         sequence = 0;
@@ -97,7 +106,7 @@ internal static class WireFormat
         var fingerprint = BinaryPrimitives.ReadUInt64LittleEndian(message[16..]);
         if (fingerprint != expected.Fingerprint)
         {
-            return LayoutMismatch(expected, source, sequence, fingerprint, message.Slice(HeaderSize, descriptionLength));
+            return LayoutMismatch(expected, source, sequence, fingerprint, message.Slice(HeaderSize, descriptionLength), known);
         }
 
         if (itemSize != expected.ItemSize)
@@ -112,7 +121,8 @@ internal static class WireFormat
 
     // The text of a segment's layout mismatch (the runtime's SegmentValidation), with "sender" where it says "segment":
     // both fingerprints, then the fields that differ, computed by the same LayoutDescription code.
-    private static SegmentLayoutMismatchException LayoutMismatch(ItemLayout expected, string source, ulong sequence, ulong fingerprint, ReadOnlySpan<byte> description)
+    private static SegmentLayoutMismatchException LayoutMismatch(
+        ItemLayout expected, string source, ulong sequence, ulong fingerprint, ReadOnlySpan<byte> description, DescriptionCache? known)
     {
         var message = new StringBuilder()
             .Append("Message ").Append(sequence.ToString(CultureInfo.InvariantCulture)).Append(" on '").Append(source)
@@ -130,7 +140,26 @@ internal static class WireFormat
             theirs = null;
         }
 
+        // Only a description that hashes to the message's fingerprint is the sender's: anything else would name wrong fields.
+        if (theirs is not null && LayoutFingerprint.Compute(theirs) != fingerprint)
+        {
+            theirs = null;
+        }
+
         if (theirs is not null)
+        {
+            known?.Remember(fingerprint, theirs);
+        }
+        else
+        {
+            theirs = known?.Find(fingerprint);
+        }
+
+        if (theirs is null)
+        {
+            message.Append(" (The sender's field list comes with its next described message.)");
+        }
+        else
         {
             var differences = LayoutDescription.Differences(expected.Description, theirs);
             if (differences.Count > 0)
@@ -140,5 +169,43 @@ internal static class WireFormat
         }
 
         return new SegmentLayoutMismatchException(source, message.ToString(), expected.Fingerprint, fingerprint);
+    }
+}
+
+/// <summary>
+/// The layout descriptions of mismatched senders a receiver has seen, by fingerprint: bounded (a hostile sender cycling
+/// fingerprints evicts the oldest, it cannot grow the cache), used by one receive loop at a time.
+/// </summary>
+internal sealed class DescriptionCache
+{
+    private const int Capacity = 16;
+    private readonly Queue<(ulong Fingerprint, string Description)> _entries = new();
+
+    public void Remember(ulong fingerprint, string description)
+    {
+        if (Find(fingerprint) is not null)
+        {
+            return;
+        }
+
+        if (_entries.Count == Capacity)
+        {
+            _entries.Dequeue();
+        }
+
+        _entries.Enqueue((fingerprint, description));
+    }
+
+    public string? Find(ulong fingerprint)
+    {
+        foreach (var (known, description) in _entries)
+        {
+            if (known == fingerprint)
+            {
+                return description;
+            }
+        }
+
+        return null;
     }
 }

@@ -16,6 +16,21 @@ public partial struct BridgeItem
     public readonly bool IsIntact => Check == CheckOf(Id);
 }
 
+/// <summary>
+/// What the topic bridge tests move: the same fields as <see cref="BridgeItem"/>, in a topic that keeps 2^20 items, so a
+/// million-item run is never lapped (a publisher never waits for a slow subscriber, the bridge included).
+/// </summary>
+[SharedTopic("bridge-tick", Capacity = 1 << 20)]
+public partial struct BridgeTick
+{
+    public long Id;
+    public long Check;
+
+    public static BridgeTick For(long id) => new() { Id = id, Check = BridgeItem.CheckOf(id) };
+
+    public readonly bool IsIntact => Check == BridgeItem.CheckOf(Id);
+}
+
 /// <summary>Another build's idea of <see cref="BridgeItem"/>: the same size, but Id shrank to an Int32 and a field
 /// appeared, so the fingerprints differ.</summary>
 [SharedQueue("bridge-item-v2", Capacity = 1024)]

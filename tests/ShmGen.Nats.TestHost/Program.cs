@@ -1,8 +1,9 @@
 // One host of the ShmGen.Nats bridge tests. Every mode prints progress lines the test reads; the queues live in this
 // process's /dev/shm, which the test makes private to this host (unshare -m + a tmpfs).
 //
-//   topic-send    URL SUBJECT COUNT               producer -> local queue -> TopicBridge -> subject
-//   topic-receive URL SUBJECT COUNT               subject -> TopicBridge -> local queue -> checks order; prints "ready" first
+//   topic-send    URL SUBJECT COUNT               publisher -> local [SharedTopic] -> TopicBridge -> subject
+//   topic-receive URL SUBJECT COUNT               subject -> TopicBridge -> local [SharedTopic] -> subscriber checks order;
+//                                                 prints "ready" first
 //   queue-send    URL STREAM COUNT                producer -> local queue -> QueueBridge -> stream
 //   queue-receive URL STREAM COUNT KILLS ACKWAIT  runs queue-bridge-in as a child, SIGKILLs and restarts it KILLS times,
 //                                                 counts distinct and duplicate items
@@ -37,7 +38,7 @@ await nats.ConnectAsync();
 switch (mode)
 {
     case "topic-send":
-        return await SendAsync(Number(3), (source, stop) => TopicBridge.PublishToSubjectAsync(nats, source, new TopicBridgeOptions { Subject = name }, stop));
+        return await TopicSendAsync(Number(3));
     case "queue-send":
         return await SendAsync(Number(3), (source, stop) => QueueBridge.ForwardToStreamAsync(nats, source, new QueueBridgeOptions { Stream = name }, stop));
     case "topic-receive":
@@ -76,11 +77,37 @@ async Task<int> SendAsync(long count, Func<IItemSource, CancellationToken, Task>
     return source.Taken == count ? 0 : 1;
 }
 
+// A publisher puts ids 1..count into the local topic as fast as it can; the bridge's subscriber (made first) forwards
+// them, and the bridge stops after the last. It must have missed none: the topic holds more than count items.
+async Task<int> TopicSendAsync(long count)
+{
+    using var topic = BridgeTickTopic.Create();
+    using var subscriber = topic.Subscribe();
+    var publisher = new Thread(() =>
+    {
+        for (long id = 1; id <= count; id++)
+        {
+            topic.Publish(BridgeTick.For(id));
+        }
+    });
+    publisher.Start();
+
+    using var stop = new CancellationTokenSource();
+    var source = new CountingSource(BridgeEndpoint.Source<BridgeTick>(BridgeTickTopic.LayoutDescription, subscriber.TryReceive), count, stop);
+    await TopicBridge.PublishToSubjectAsync(nats, source, new TopicBridgeOptions { Subject = name }, stop.Token);
+    publisher.Join();
+    topic.Unlink();
+    await nats.PingAsync();
+    Console.WriteLine($"sent {source.Taken} missed {subscriber.Missed}");
+    return source.Taken == count && subscriber.Missed == 0 ? 0 : 1;
+}
+
 async Task<int> TopicReceiveAsync(long count)
 {
-    using var queue = BridgeItemQueue.Create();
+    using var topic = BridgeTickTopic.Create();
+    using var queue = topic.Subscribe();
     using var stop = new CancellationTokenSource();
-    var sink = BridgeEndpoint.Sink<BridgeItem>(BridgeItemQueue.LayoutDescription, queue.TryEnqueue);
+    var sink = BridgeEndpoint.Sink<BridgeTick>(BridgeTickTopic.LayoutDescription, topic.Publish);
     var bridge = TopicBridge.DeliverFromSubjectAsync(
         nats, sink, new TopicBridgeOptions { Subject = name, Subscribed = () => Console.WriteLine("ready") }, stop.Token);
 
@@ -88,7 +115,7 @@ async Task<int> TopicReceiveAsync(long count)
     var result = 0;
     while (received < count)
     {
-        if (!queue.TryDequeue(out var item, TimeSpan.FromSeconds(20)))
+        if (!queue.TryReceive(out var item, TimeSpan.FromSeconds(20)))
         {
             Console.WriteLine($"stalled after {received}");
             result = 1;
@@ -111,9 +138,9 @@ async Task<int> TopicReceiveAsync(long count)
 
     await stop.CancelAsync();
     await bridge;
-    queue.Unlink();
-    Console.WriteLine($"received {received} in order");
-    return result;
+    topic.Unlink();
+    Console.WriteLine($"received {received} in order, missed {queue.Missed}");
+    return queue.Missed == 0 ? result : 1;
 }
 
 // The destination host: owns the queue, runs the bridge as a child process (sharing this /dev/shm), SIGKILLs it at

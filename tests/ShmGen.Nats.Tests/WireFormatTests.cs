@@ -35,6 +35,40 @@ public sealed class WireFormatTests
     }
 
     [Fact]
+    public void A_message_without_its_description_still_names_the_fields_once_one_described_message_was_seen()
+    {
+        var theirs = ItemLayout.Of<BridgeItemV2>(BridgeItemV2Queue.LayoutDescription);
+        var known = new DescriptionCache();
+
+        // Before any described message: the fingerprints, and a note that the field list comes later.
+        var plain = WireFormat.Template(theirs, described: false);
+        Assert.Equal(WireFormat.HeaderSize + theirs.ItemSize, plain.Length);
+        var early = Assert.IsType<SegmentLayoutMismatchException>(WireFormat.Read(plain, s_layout, "s", out _, out _, out _, known));
+        Assert.DoesNotContain("Differences", early.Message, StringComparison.Ordinal);
+        Assert.Contains("next described message", early.Message, StringComparison.Ordinal);
+
+        // One described message teaches the receiver that fingerprint's fields; later plain ones reuse them.
+        var described = Assert.IsType<SegmentLayoutMismatchException>(WireFormat.Read(WireFormat.Template(theirs), s_layout, "s", out _, out _, out _, known));
+        var later = Assert.IsType<SegmentLayoutMismatchException>(WireFormat.Read(plain, s_layout, "s", out _, out _, out _, known));
+        Assert.Contains("Differences", described.Message, StringComparison.Ordinal);
+        Assert.Equal(described.Message, later.Message);
+    }
+
+    [Fact]
+    public void A_description_that_does_not_hash_to_the_messages_fingerprint_is_not_believed()
+    {
+        var theirs = ItemLayout.Of<BridgeItemV2>(BridgeItemV2Queue.LayoutDescription);
+        var message = WireFormat.Template(theirs);
+
+        // A sender lying about its fields (same length, other text): the receiver names no fields rather than wrong ones.
+        message[WireFormat.HeaderSize + 5] ^= 0x01;
+        var known = new DescriptionCache();
+        var rejection = Assert.IsType<SegmentLayoutMismatchException>(WireFormat.Read(message, s_layout, "s", out _, out _, out _, known));
+        Assert.DoesNotContain("Differences", rejection.Message, StringComparison.Ordinal);
+        Assert.Null(known.Find(theirs.Fingerprint));
+    }
+
+    [Fact]
     public void Truncated_foreign_and_inconsistent_messages_are_rejected_as_corrupted()
     {
         var valid = WireFormat.Template(s_layout);

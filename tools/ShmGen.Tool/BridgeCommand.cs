@@ -11,16 +11,16 @@ namespace ShmGen.Tool;
 
 /// <summary>
 /// <c>shmgen bridge queue|topic NAME</c>: runs a ShmGen.Nats bridge for an operator. The tool is compiled without the
-/// application's structs, so it moves raw item bytes: it opens the queue by name and takes item size, alignment,
-/// capacity, fingerprint and field description from the queue's own header (<see cref="QueueSegmentEndpoint"/>), and
-/// every message carries that fingerprint and description, so a receiver built from another layout still refuses it
-/// field by field.
+/// application's structs, so it moves raw item bytes: it opens the queue or topic by name and takes item size,
+/// alignment, capacity, fingerprint and field description from its own header (<see cref="QueueSegmentEndpoint"/>,
+/// <see cref="TopicSegmentEndpoint"/>), and the messages carry that fingerprint and description, so a receiver built
+/// from another layout still refuses them field by field.
 /// </summary>
 internal static class BridgeCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var bridge = new Command("bridge", "Move items of a local queue to NATS, or from NATS into a local queue on this host, until Ctrl+C or SIGTERM.");
+        var bridge = new Command("bridge", "Move items of a local queue or topic to NATS, or from NATS into one on this host, until Ctrl+C or SIGTERM.");
         bridge.Subcommands.Add(Queue(output, error));
         bridge.Subcommands.Add(Topic(output, error));
         return bridge;
@@ -39,7 +39,7 @@ internal static class BridgeCommand
             name, stream, subject, consumer, fromNats,
         };
         connection.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunAsync(output, error, result.GetValue(name)!, result.GetValue(fromNats), connection.Read(result), cancellationToken, (nats, queue, stop) =>
+        command.SetAction((result, cancellationToken) => RunAsync(output, error, result.GetValue(name)!, "queue", QueueSegmentEndpoint.Open, result.GetValue(fromNats), connection.Read(result), cancellationToken, (nats, queue, stop) =>
         {
             var options = new QueueBridgeOptions
             {
@@ -62,12 +62,12 @@ internal static class BridgeCommand
         var name = NameArgument();
         var subject = new Option<string>("--subject") { Description = "The NATS subject.", Required = true };
         var fromNats = FromNatsOption("subject");
-        var command = new Command("topic", "Bridge items to or from a core NATS subject (publish/subscribe: items sent while nobody listens are gone). NAME is a [SharedQueue] for now.")
+        var command = new Command("topic", "Bridge a [SharedTopic] to or from a core NATS subject (publish/subscribe: items sent while nobody listens are gone). NAME may also be a [SharedQueue].")
         {
             name, subject, fromNats,
         };
         connection.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunAsync(output, error, result.GetValue(name)!, result.GetValue(fromNats), connection.Read(result), cancellationToken, (nats, queue, stop) =>
+        command.SetAction((result, cancellationToken) => RunAsync(output, error, result.GetValue(name)!, "topic", OpenTopicOrQueue, result.GetValue(fromNats), connection.Read(result), cancellationToken, (nats, queue, stop) =>
         {
             var options = new TopicBridgeOptions { Subject = result.GetValue(subject)!, Rejected = e => error.WriteLine($"rejected: {e.Message}") };
             var direction = result.GetValue(fromNats) ? $"subject '{options.Subject}' -> '/{queue.Name}'" : $"'/{queue.Name}' -> subject '{options.Subject}'";
@@ -78,14 +78,20 @@ internal static class BridgeCommand
         return command;
     }
 
+    // A topic, or (as before topics existed) a queue moved with publish/subscribe semantics.
+    private static SegmentEndpoint OpenTopicOrQueue(string name) =>
+        ShmGen.Inspection.SegmentInspector.Inspect(name).Kind == ShmGen.Runtime.SegmentKind.Queue ? QueueSegmentEndpoint.Open(name) : TopicSegmentEndpoint.Open(name);
+
     private static async Task<int> RunAsync(
         TextWriter output,
         TextWriter error,
         string name,
+        string kind,
+        Func<string, SegmentEndpoint> open,
         bool fromNats,
         NatsOpts opts,
         CancellationToken interrupted,
-        Func<NatsConnection, QueueSegmentEndpoint, CancellationToken, (string Direction, Task Run)> start)
+        Func<NatsConnection, SegmentEndpoint, CancellationToken, (string Direction, Task Run)> start)
     {
         // Ctrl+C arrives through System.CommandLine; SIGTERM (how systemd and docker stop a service) must stop the bridge
         // the same way, so that a sending bridge waits for the acknowledgements of the items it already took.
@@ -96,14 +102,14 @@ internal static class BridgeCommand
             stop.Cancel();
         });
 
-        QueueSegmentEndpoint queue;
+        SegmentEndpoint queue;
         try
         {
-            queue = QueueSegmentEndpoint.Open(name.TrimStart('/'));
+            queue = open(name.TrimStart('/'));
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
         {
-            error.WriteLine($"shmgen bridge: {e.Message}{(fromNats ? " The destination queue must exist: start the application that creates it first." : "")}");
+            error.WriteLine($"shmgen bridge: {e.Message}{(fromNats ? $" The destination {kind} must exist: start the application that creates it first." : "")}");
             return ShmGenCommand.Failure;
         }
 
@@ -140,10 +146,10 @@ internal static class BridgeCommand
     private static string Redacted(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? url.Replace(uri.UserInfo + "@", "***@", StringComparison.Ordinal) : url;
 
-    private static Argument<string> NameArgument() => new("name") { Description = "The local queue's name, without the leading '/'." };
+    private static Argument<string> NameArgument() => new("name") { Description = "The local queue's or topic's name, without the leading '/'." };
 
     private static Option<bool> FromNatsOption(string what) =>
-        new("--from-nats") { Description = $"Move items from the {what} into the local queue (default: from the local queue to the {what})." };
+        new("--from-nats") { Description = $"Move items from the {what} into the local ring (default: from the local ring to the {what})." };
 
     /// <summary>The usual NATS connection settings. Secrets never go on the command line: NATS_USER/NATS_PASSWORD and
     /// NATS_TOKEN come from the environment, NKeys/JWT from a credentials file.</summary>
