@@ -461,26 +461,11 @@ public static unsafe class SegmentInspector
     /// </summary>
     private static (SegmentQueueInfo? Queue, string? Problem) ReadQueue(int fd, in SegmentHeader header)
     {
-        if (header.PayloadSize < (ulong)QueueControl.Size)
+        var problem = ReadControl(fd, header, "queue", QueueControl.Size, out QueueControl control)
+            ?? RingProblem("queue", control.Version, QueueControl.CurrentVersion, control.Capacity);
+        if (problem is not null)
         {
-            return (null, $"a queue whose {header.PayloadSize}-byte payload cannot hold its {QueueControl.Size}-byte control block");
-        }
-
-        QueueControl control = default;
-        var read = pread(fd, &control, (Tmds.Linux.size_t)(ulong)QueueControl.Size, (Tmds.Linux.off_t)(long)header.PayloadOffset);
-        if ((long)read != QueueControl.Size)
-        {
-            return (null, "the queue's control block could not be read");
-        }
-
-        if (control.Version != QueueControl.CurrentVersion)
-        {
-            return (null, $"queue protocol version {control.Version}; this ShmGen reads version {QueueControl.CurrentVersion}");
-        }
-
-        if (control.Capacity is < 2 or > 1 << 24 || (control.Capacity & (control.Capacity - 1)) != 0)
-        {
-            return (null, $"the queue's control block says capacity {control.Capacity}, not a power of two in [2, 2^24]");
+            return (null, problem);
         }
 
         // Signed difference, as the ring compares positions: wraps at 2^32 are harmless.
@@ -488,38 +473,42 @@ public static unsafe class SegmentInspector
         return (new SegmentQueueInfo((int)control.Capacity, Math.Clamp(count, 0, (int)control.Capacity), control.EnqueuePosition, control.DequeuePosition), null);
     }
 
-    /// <summary>A topic's control block (TopicControl at the start of the payload), read with pread like a queue's.</summary>
+    /// <summary>A topic's control block (TopicControl at the start of the payload), read and checked as a queue's.</summary>
     private static (SegmentTopicInfo? Topic, string? Problem) ReadTopic(int fd, in SegmentHeader header)
     {
-        if (header.PayloadSize < (ulong)TopicControl.Size)
+        var problem = ReadControl(fd, header, "topic", TopicControl.Size, out TopicControl control)
+            ?? RingProblem("topic", control.Version, TopicControl.CurrentVersion, control.Capacity);
+        if (problem is not null)
         {
-            return (null, $"a topic whose {header.PayloadSize}-byte payload cannot hold its {TopicControl.Size}-byte control block");
+            return (null, problem);
         }
 
-        TopicControl control = default;
-        var read = pread(fd, &control, (Tmds.Linux.size_t)(ulong)TopicControl.Size, (Tmds.Linux.off_t)(long)header.PayloadOffset);
-        if ((long)read != TopicControl.Size)
-        {
-            return (null, "the topic's control block could not be read");
-        }
-
-        if (control.Version != TopicControl.CurrentVersion)
-        {
-            return (null, $"topic protocol version {control.Version}; this ShmGen reads version {TopicControl.CurrentVersion}");
-        }
-
-        if (control.Capacity is < 2 or > 1 << 24 || (control.Capacity & (control.Capacity - 1)) != 0)
-        {
-            return (null, $"the topic's control block says capacity {control.Capacity}, not a power of two in [2, 2^24]");
-        }
-
-        if (control.NextSequence < 0)
-        {
-            return (null, $"the topic's publish counter is negative ({control.NextSequence})");
-        }
-
-        return (new SegmentTopicInfo((int)control.Capacity, control.NextSequence), null);
+        return control.NextSequence < 0
+            ? (null, $"the topic's publish counter is negative ({control.NextSequence})")
+            : (new SegmentTopicInfo((int)control.Capacity, control.NextSequence), null);
     }
+
+    /// <summary>Reads a ring's control block, the first <paramref name="size"/> bytes of the payload, with pread.</summary>
+    private static string? ReadControl<TControl>(int fd, in SegmentHeader header, string kind, int size, out TControl control)
+        where TControl : unmanaged
+    {
+        control = default;
+        if (header.PayloadSize < (ulong)size)
+        {
+            return $"a {kind} whose {header.PayloadSize}-byte payload cannot hold its {size}-byte control block";
+        }
+
+        fixed (TControl* target = &control)
+        {
+            var read = pread(fd, target, (Tmds.Linux.size_t)(ulong)size, (Tmds.Linux.off_t)(long)header.PayloadOffset);
+            return (long)read == size ? null : $"the {kind}'s control block could not be read";
+        }
+    }
+
+    private static string? RingProblem(string kind, uint version, uint currentVersion, uint capacity) =>
+        version != currentVersion ? $"{kind} protocol version {version}; this ShmGen reads version {currentVersion}"
+        : capacity is < 2 or > 1 << 24 || (capacity & (capacity - 1)) != 0 ? $"the {kind}'s control block says capacity {capacity}, not a power of two in [2, 2^24]"
+        : null;
 
     /// <summary>The payload's fields, decoded from the stored layout; read with one pread, never mapped.</summary>
     private static IReadOnlyList<SegmentFieldValue>? ReadValues(int fd, SegmentInfo info)
