@@ -266,6 +266,24 @@ try
         case "scribble-lock":
             return HostilePeer.Run(args[1], args[2]);
 
+        case "hold-and-cut":
+        {
+            // Takes the lock, then cuts the file to args[2] bytes with a plain ftruncate, as any process that can write
+            // a named segment can, and waits to be killed (still holding the lock).
+            using var segment = CounterSegment.Open(options);
+#pragma warning disable SHM202 // Deliberately never released: the test kills this process while it holds the lock.
+            var guard = segment.Lock(TimeSpan.FromSeconds(10));
+#pragma warning restore SHM202
+            using (var file = System.IO.File.OpenHandle("/dev/shm/" + args[1], System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite))
+            {
+                System.IO.RandomAccess.SetLength(file, long.Parse(args[2], CultureInfo.InvariantCulture));
+            }
+
+            Console.WriteLine("cut");
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        }
+
         case "hold-then-exit-thread":
         {
             // A thread takes the lock and ends without releasing it (a Guard forgotten, not disposed); the process lives on.
