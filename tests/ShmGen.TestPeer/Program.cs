@@ -284,6 +284,34 @@ try
             break;
         }
 
+        case "map-until-refused":
+        {
+            // Brings vm.max_map_count within reach through the runtime's test-only override (its margin is 1,000 below
+            // the limit), then maps segments until one is refused. Each is unlinked at once: its mapping stays valid.
+            var baseline = System.IO.File.ReadAllLines("/proc/self/maps").Length;
+            Environment.SetEnvironmentVariable("SHMGEN_TEST_MAX_MAP_COUNT", (baseline + 1300).ToString(CultureInfo.InvariantCulture));
+            var held = new System.Collections.Generic.List<CounterSegment>();
+            try
+            {
+                while (held.Count < 5000)
+                {
+                    var segment = CounterSegment.Create(new SegmentOptions { Name = $"{args[1]}-{held.Count}" });
+                    segment.Unlink();
+                    held.Add(segment);
+                }
+
+                Console.WriteLine("never refused");
+                return 4;
+            }
+            catch (OutOfSharedMemoryException refused)
+            {
+                Console.WriteLine(nameof(OutOfSharedMemoryException));
+                Console.WriteLine(refused.Message);
+                Console.WriteLine("mapped " + held.Count.ToString(CultureInfo.InvariantCulture));
+                return 0;
+            }
+        }
+
         case "hold-then-exit-thread":
         {
             // A thread takes the lock and ends without releasing it (a Guard forgotten, not disposed); the process lives on.

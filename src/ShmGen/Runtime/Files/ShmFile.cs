@@ -130,6 +130,7 @@ internal static unsafe class ShmFile
     /// <summary>Maps <paramref name="length"/> bytes shared; never more than the file holds (a page past the end is a SIGBUS).</summary>
     public static byte* Map(SafeFileHandle file, nuint length, string name, bool writable = true)
     {
+        MapCountHeadroom.EnsureRoomFor(name);
         var mapping = mmap(null, (Tmds.Linux.size_t)(ulong)length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, Fd(file), 0);
         if (mapping == MAP_FAILED)
         {
