@@ -7,6 +7,8 @@
 //   ping         queue= reply= kind= count=                     send i, wait for i back, count times
 //   echo         queue= reply= kind= count=                     send back what arrives, count times
 //   dequeue-async queue= count= [waiter=fallback]               count pending DequeueAsync calls at once (see AsyncRoles)
+//   corrupt      queue= kind= seed= [ms=N]                      write seeded random values into the queue's control words
+//                                                              through plain mmap, once or for N ms (see Corruptor)
 // Common: kill=enqueue|dequeue:claimed|copied|done:N (SIGKILL itself at that phase of its N-th enqueue or dequeue), recheck=MS (parked waiters' re-check, -1 never),
 //         spin=N (spin rounds before parking; 0 parks at once).
 using System;
@@ -52,6 +54,11 @@ if (settings.TryGetValue("waiter", out var waiter) && waiter == "fallback")
 if (args[0] == "dequeue-async")
 {
     return await AsyncRoles.DequeueManyAsync(settings);
+}
+
+if (args[0] == "corrupt")
+{
+    return Corruptor.Run(settings);
 }
 
 int Int(string key) => int.Parse(settings[key], CultureInfo.InvariantCulture);

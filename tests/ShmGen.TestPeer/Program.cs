@@ -266,6 +266,52 @@ try
         case "scribble-lock":
             return HostilePeer.Run(args[1], args[2]);
 
+        case "hold-and-cut":
+        {
+            // Takes the lock, then cuts the file to args[2] bytes with a plain ftruncate, as any process that can write
+            // a named segment can, and waits to be killed (still holding the lock).
+            using var segment = CounterSegment.Open(options);
+#pragma warning disable SHM202 // Deliberately never released: the test kills this process while it holds the lock.
+            var guard = segment.Lock(TimeSpan.FromSeconds(10));
+#pragma warning restore SHM202
+            using (var file = System.IO.File.OpenHandle("/dev/shm/" + args[1], System.IO.FileMode.Open, System.IO.FileAccess.ReadWrite))
+            {
+                System.IO.RandomAccess.SetLength(file, long.Parse(args[2], CultureInfo.InvariantCulture));
+            }
+
+            Console.WriteLine("cut");
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        }
+
+        case "map-until-refused":
+        {
+            // Brings vm.max_map_count within reach through the runtime's test-only override (its margin is 1,000 below
+            // the limit), then maps segments until one is refused. Each is unlinked at once: its mapping stays valid.
+            var baseline = System.IO.File.ReadAllLines("/proc/self/maps").Length;
+            Environment.SetEnvironmentVariable("SHMGEN_TEST_MAX_MAP_COUNT", (baseline + 1300).ToString(CultureInfo.InvariantCulture));
+            var held = new System.Collections.Generic.List<CounterSegment>();
+            try
+            {
+                while (held.Count < 5000)
+                {
+                    var segment = CounterSegment.Create(new SegmentOptions { Name = $"{args[1]}-{held.Count}" });
+                    segment.Unlink();
+                    held.Add(segment);
+                }
+
+                Console.WriteLine("never refused");
+                return 4;
+            }
+            catch (OutOfSharedMemoryException refused)
+            {
+                Console.WriteLine(nameof(OutOfSharedMemoryException));
+                Console.WriteLine(refused.Message);
+                Console.WriteLine("mapped " + held.Count.ToString(CultureInfo.InvariantCulture));
+                return 0;
+            }
+        }
+
         case "hold-then-exit-thread":
         {
             // A thread takes the lock and ends without releasing it (a Guard forgotten, not disposed); the process lives on.

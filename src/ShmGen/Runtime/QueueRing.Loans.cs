@@ -125,6 +125,7 @@ public sealed unsafe partial class QueueRing<T>
             }
             else if (difference < 0)
             {
+                ThrowIfBeyondLap(difference, position, observed, enqueue: true);
                 blockedPosition = position;
                 blockedState = observed;
                 claimedPosition = 0;
@@ -188,6 +189,7 @@ public sealed unsafe partial class QueueRing<T>
             }
             else if (difference < 0)
             {
+                ThrowIfBeyondLap(difference, position, observed, enqueue: false);
                 blockedPosition = position;
                 blockedState = observed;
                 claimedPosition = 0;

@@ -388,6 +388,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
             else if (difference < 0)
             {
                 // The slot still holds, or is releasing, the item from one lap ago: full.
+                ThrowIfBeyondLap(difference, position, observed, enqueue: true);
                 blockedPosition = position;
                 blockedState = observed;
                 return false;
@@ -475,6 +476,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
             else if (difference < 0)
             {
                 // Nothing published at this position yet (or a producer is still copying it in): empty.
+                ThrowIfBeyondLap(difference, position, observed, enqueue: false);
                 blockedPosition = position;
                 blockedState = observed;
                 item = default;
@@ -572,6 +574,33 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
         {
             Volatile.Write(ref shared, position + 1);
         }
+    }
+
+    /// <summary>
+    /// A slot more than a lap behind the position read before it cannot occur: every position below the one read was
+    /// claimed (a position only moves past a claimed slot), so the slot's sequence is at least position - capacity, and
+    /// sequences only grow. Only a peer writing the words can make it; it is <see cref="SegmentCorruptedException"/>
+    /// instead of a wait that no producer or consumer could ever end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfBeyondLap(int difference, uint position, ulong observed, bool enqueue)
+    {
+        if (difference < -(int)_capacity)
+        {
+            ThrowImpossibleSlot(position, observed, enqueue);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowImpossibleSlot(uint position, ulong observed, bool enqueue)
+    {
+        var index = position & _mask;
+        throw new SegmentCorruptedException(
+            Name,
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Queue '/{Name}' is corrupted: {(enqueue ? "Enqueue" : "Dequeue")} at position {position} found slot {index} at sequence {Sequence(observed, index)} " +
+                $"(claim 0x{Owner(observed):X8}), more than a lap of {_capacity} behind; no producer or consumer writes that, so another process wrote over the queue's state."));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

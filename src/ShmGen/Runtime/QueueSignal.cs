@@ -27,23 +27,36 @@ internal static class QueueSignal
 {
     private const int WaitingBit = 1;
 
+    // CAS failures before Arm gives up (see Arm); live notifiers and waiters lose a race a few times at most.
+    private const int MaxArmRounds = 64;
+
     /// <summary>Announces a waiter; returns the value to sleep on. Call before the last re-check of the condition.</summary>
+    /// <remarks>
+    /// Bounded: a peer that rewrites the word on every iteration makes every CAS fail, so after
+    /// <see cref="MaxArmRounds"/> failures the current value is returned unarmed. Sleeping on it returns at once or
+    /// lasts one slice without a wake (every waiter sleeps in slices), never longer than the caller's deadline.
+    /// </remarks>
     public static int Arm(ref int word)
     {
-        while (true)
+        var current = Volatile.Read(ref word);
+        for (var round = 0; round < MaxArmRounds; round++)
         {
-            var current = Volatile.Read(ref word);
             if ((current & WaitingBit) != 0)
             {
                 return current;
             }
 
             var armed = current | WaitingBit;
-            if (Interlocked.CompareExchange(ref word, armed, current) == current)
+            var seen = Interlocked.CompareExchange(ref word, armed, current);
+            if (seen == current)
             {
                 return armed;
             }
+
+            current = seen;
         }
+
+        return current;
     }
 
     /// <summary>

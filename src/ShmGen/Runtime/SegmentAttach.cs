@@ -96,7 +96,18 @@ internal static unsafe class SegmentAttach
                 : problem;
         }
 
-        var segmentLock = new HeaderLock(&((SegmentHeader*)mapping)->Lock, name, id);
+        SafeFileHandle? sizeWatch = null;
+        try
+        {
+            sizeWatch = readOnly ? null : ShmFile.Duplicate(file, name);
+        }
+        catch
+        {
+            ShmFile.Unmap(mapping, length);
+            throw;
+        }
+
+        var segmentLock = new HeaderLock(&((SegmentHeader*)mapping)->Lock, name, id, sizeWatch, size);
         return new SegmentMapping(definition, name, mapping, length, id, isCreator: false, options.LockTimeout, segmentLock, readOnly);
     }
 

@@ -75,7 +75,7 @@ internal static unsafe class SegmentCreation
             else
             {
                 InitializeHeader((SegmentHeader*)mapping, definition, total, initializePayload);
-                segmentLock = new HeaderLock(&((SegmentHeader*)mapping)->Lock, name, id);
+                segmentLock = new HeaderLock(&((SegmentHeader*)mapping)->Lock, name, id, ShmFile.Duplicate(file, name), (long)total);
             }
 
             // Downgrade to the shared lock every user holds: flock belongs to the open file description, which the

@@ -115,9 +115,22 @@ internal static unsafe class ShmFile
         return st;
     }
 
+    /// <summary>A second descriptor of the same open file (close-on-exec), for a mapping that keeps one.</summary>
+    public static SafeFileHandle Duplicate(SafeFileHandle file, string name)
+    {
+        var fd = fcntl(Fd(file), F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw Error(name, "fcntl(F_DUPFD_CLOEXEC)", Marshal.GetLastPInvokeError());
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
     /// <summary>Maps <paramref name="length"/> bytes shared; never more than the file holds (a page past the end is a SIGBUS).</summary>
     public static byte* Map(SafeFileHandle file, nuint length, string name, bool writable = true)
     {
+        MapCountHeadroom.EnsureRoomFor(name);
         var mapping = mmap(null, (Tmds.Linux.size_t)(ulong)length, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, Fd(file), 0);
         if (mapping == MAP_FAILED)
         {

@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Globalization;
 using System.Threading;
+using Microsoft.Win32.SafeHandles;
 using ShmGen.Runtime.Files;
 
 namespace ShmGen.Runtime.Locking;
@@ -9,11 +11,22 @@ namespace ShmGen.Runtime.Locking;
 internal sealed unsafe class HeaderLock : SegmentLock
 {
     private readonly LockBlock* _block;
+    private readonly SafeFileHandle? _sizeWatch;
+    private readonly long _expectedSize;
 
-    public HeaderLock(LockBlock* block, string segmentName, FileId file)
+    /// <param name="block">The lock block in the mapped header.</param>
+    /// <param name="segmentName">For messages.</param>
+    /// <param name="file">The file's identity.</param>
+    /// <param name="sizeWatch">A named segment's descriptor, owned from here on: the contended path fstats it to notice a
+    /// peer that cut the file shorter (docs/architecture.md, "A file cut shorter"). Null for a sealed memfd, which cannot
+    /// shrink.</param>
+    /// <param name="expectedSize">The file size the header says.</param>
+    public HeaderLock(LockBlock* block, string segmentName, FileId file, SafeFileHandle? sizeWatch = null, long expectedSize = 0)
         : base(segmentName, file)
     {
         _block = block;
+        _sizeWatch = sizeWatch;
+        _expectedSize = expectedSize;
     }
 
     public LockBlock* Block => _block;
@@ -42,8 +55,18 @@ internal sealed unsafe class HeaderLock : SegmentLock
             return LockAcquisition.Acquired;
         }
 
+        // Off the fast path, so a syscall is affordable: before waiting, and again after taking over a dead holder's lock
+        // (whose repair hook is about to touch the data), make sure the data is still there.
+        ThrowIfCut();
         var held = Local.HeldByCurrentThread;
         var result = FutexLock.AcquireContended(_block, LockOwner.Self, deadline, held, disposing, SegmentName);
+        if (result == LockAcquisition.AcquiredAbandoned && CutSize() is { } size)
+        {
+            // Every later Lock must refuse it too, not find a free lock and touch the missing pages.
+            FutexLock.MarkNotRecoverable(_block, LockOwner.Self);
+            throw Cut(size);
+        }
+
         if (result != LockAcquisition.TimedOut)
         {
             Local.HolderThread = Environment.CurrentManagedThreadId;
@@ -51,6 +74,39 @@ internal sealed unsafe class HeaderLock : SegmentLock
 
         return result;
     }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _sizeWatch?.Dispose();
+    }
+
+    private void ThrowIfCut()
+    {
+        if (CutSize() is { } size)
+        {
+            throw Cut(size);
+        }
+    }
+
+    /// <summary>The file's size when it is shorter than the header says; null while it is whole (or unwatched).</summary>
+    private long? CutSize()
+    {
+        if (_sizeWatch is null)
+        {
+            return null;
+        }
+
+        var size = (long)ShmFile.Stat(_sizeWatch, SegmentName).st_size;
+        return size < _expectedSize ? size : null;
+    }
+
+    private SegmentCorruptedException Cut(long size) => new(
+        SegmentName,
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"Shared memory segment '/{SegmentName}' is {size} bytes, but its header says {_expectedSize}: a process that can write it cut it shorter " +
+            $"(ftruncate) while it was mapped. Its data is gone; touching it would be a SIGBUS. Lock refused it."));
 
     public override void Release() => Release(GuardHazards.Current);
 
