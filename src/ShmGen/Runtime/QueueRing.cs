@@ -171,7 +171,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enqueue(in T item)
     {
-        _mapping.AddReference();
+        var thread = _mapping.EnterGuard();
         try
         {
             if (!TryEnqueueOnce(in item, out _, out _))
@@ -181,7 +181,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
         }
         finally
         {
-            _mapping.ReleaseReference();
+            _mapping.ExitGuard(thread);
         }
     }
 
@@ -209,14 +209,14 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
     {
         Deadline.Validate(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        _mapping.AddReference();
+        var thread = _mapping.EnterGuard();
         try
         {
             return TryEnqueueOnce(in item, out _, out _) || EnqueueWaiting(in item, timeout, cancellationToken);
         }
         finally
         {
-            _mapping.ReleaseReference();
+            _mapping.ExitGuard(thread);
         }
     }
 
@@ -225,7 +225,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Dequeue()
     {
-        _mapping.AddReference();
+        var thread = _mapping.EnterGuard();
         try
         {
             if (!TryDequeueOnce(out var item, out _, out _))
@@ -237,7 +237,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
         }
         finally
         {
-            _mapping.ReleaseReference();
+            _mapping.ExitGuard(thread);
         }
     }
 
@@ -268,14 +268,14 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
     {
         Deadline.Validate(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        _mapping.AddReference();
+        var thread = _mapping.EnterGuard();
         try
         {
             return TryDequeueOnce(out item, out _, out _) || DequeueWaiting(out item, timeout, cancellationToken);
         }
         finally
         {
-            _mapping.ReleaseReference();
+            _mapping.ExitGuard(thread);
         }
     }
 

@@ -450,11 +450,13 @@ public sealed unsafe partial class SegmentMapping : IDisposable
         }
     }
 
-    /// <summary>The Guard's reference, taken at the start of Lock/TryLock: an entry in this thread's
+    /// <summary>The reference of a Guard, or of one synchronous queue or topic call: an entry in this thread's
     /// <see cref="GuardHazards"/> record (plain stores, no atomic), then the dispose bit is checked. Throws
-    /// <see cref="ObjectDisposedException"/> after Dispose, without touching the segment.</summary>
+    /// <see cref="ObjectDisposedException"/> after Dispose, without touching the segment. Only for references given up
+    /// on the same thread (<see cref="ExitGuard(GuardHazards)"/>); an async call that moves between threads takes a
+    /// counted one (<see cref="AddReference"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private GuardHazards EnterGuard()
+    internal GuardHazards EnterGuard()
     {
         var thread = GuardHazards.Current;
         thread.Enter(_id);
@@ -471,8 +473,9 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExitGuard() => ExitGuard(GuardHazards.Current);
 
+    /// <summary>Gives up a reference taken by <see cref="EnterGuard"/> on this thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ExitGuard(GuardHazards thread)
+    internal void ExitGuard(GuardHazards thread)
     {
         thread.Exit(_id);
         if (IsDisposeRequested)

@@ -118,7 +118,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Publish(in T item)
     {
-        _mapping.AddReference();
+        var thread = _mapping.EnterGuard();
         try
         {
             var control = _control;
@@ -168,7 +168,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
         }
         finally
         {
-            _mapping.ReleaseReference();
+            _mapping.ExitGuard(thread);
         }
     }
 

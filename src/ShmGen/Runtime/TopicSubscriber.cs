@@ -62,7 +62,7 @@ public sealed class TopicSubscriber<T> : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         var mapping = _ring.Mapping;
-        mapping.AddReference();
+        var thread = mapping.EnterGuard();
         try
         {
             var result = ReadOnce(out item);
@@ -70,7 +70,7 @@ public sealed class TopicSubscriber<T> : IDisposable
         }
         finally
         {
-            mapping.ReleaseReference();
+            mapping.ExitGuard(thread);
         }
     }
 
