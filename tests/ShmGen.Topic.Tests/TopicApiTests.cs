@@ -25,7 +25,7 @@ public sealed class TopicApiTests
     }
 
     [Fact]
-    public void AnOverrunSubscriberSkipsToTheOldestKeptItemAndCountsTheRest()
+    public void AnOverrunSubscriberSkipsToHalfARingBehindTheNewestAndCountsTheRest()
     {
         using var scope = new TestScope();
         using var topic = SmallTickTopic.Create(TestScope.Options(scope.NewName()));
@@ -35,8 +35,16 @@ public sealed class TopicApiTests
             topic.Publish(Items.Small(0, i));
         }
 
-        Assert.Equal(100 - 16, subscriber.Receive().Sequence);
-        Assert.Equal(100 - 16, subscriber.Missed);
+        // Capacity 16: items 84..99 are kept; the subscriber resumes at 92, leaving itself 8 items of headroom.
+        Assert.Equal(100 - 8, subscriber.Receive().Sequence);
+        Assert.Equal(100 - 8, subscriber.Missed);
+        for (var i = 93; i < 100; i++)
+        {
+            Assert.Equal(i, subscriber.Receive().Sequence);
+        }
+
+        Assert.False(subscriber.TryReceive(out _, TimeSpan.Zero));
+        Assert.Equal(92, subscriber.Missed);
     }
 
     [Fact]

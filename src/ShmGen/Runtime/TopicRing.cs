@@ -262,10 +262,9 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
 
             if (behind > _capacity)
             {
-                // Overwritten before we read them: skip to the oldest item still in the ring.
-                missed += behind - _capacity;
-                cursor = unchecked(next - _capacity);
-                holeSince = 0;
+                // Overwritten before we read them. Not to the oldest item still in the ring: that slot is the very next a
+                // busy publisher overwrites, so a reader starting there loses every race and never catches up.
+                SkipLapped(next, ref cursor, ref missed, ref holeSince);
             }
 
             var slot = _slots + ((cursor & _mask) * _stride);
@@ -291,10 +290,8 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
             var low = (uint)before;
             if (unchecked((int)(low - published)) > 0)
             {
-                // A newer item took the slot: ours was overwritten.
-                missed++;
-                cursor++;
-                holeSince = 0;
+                // A newer item took the slot: ours was overwritten, so we are at the publishers' overwrite front.
+                SkipLapped(Math.Max(Volatile.Read(ref control->NextSequence), unchecked(cursor + _capacity + 1)), ref cursor, ref missed, ref holeSince);
                 continue;
             }
 
@@ -334,6 +331,28 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
 
         item = default;
         return ReadResult.Busy;
+    }
+
+    /// <summary>
+    /// Moves a lapped reader to half a ring behind <paramref name="next"/> (the newest item for a ring of one), counting
+    /// what it passes over as missed: the half ring is its headroom to copy items before publishers come round again.
+    /// </summary>
+    private void SkipLapped(long next, ref long cursor, ref long missed, ref long holeSince)
+    {
+        var target = unchecked(next - Math.Max(1, _capacity / 2));
+        if (unchecked(target - cursor) > 0)
+        {
+            missed += unchecked(target - cursor);
+            cursor = target;
+        }
+        else
+        {
+            // A peer rewrote NextSequence backwards; still pass this slot so the loop moves on.
+            missed++;
+            cursor++;
+        }
+
+        holeSince = 0;
     }
 
     /// <summary>Parks the calling thread until a publisher notifies, the slice runs out, or an interrupt.</summary>
