@@ -17,8 +17,11 @@ internal static class ShmContract
     /// </summary>
     public const int QueueProtocolVersion = 2;
 
-    /// <summary>The version of the topic's slot protocol and control block (<c>topic=1;...</c> in its layout description).</summary>
-    public const int TopicProtocolVersion = 1;
+    /// <summary>
+    /// The version of the topic's slot protocol and control block (<c>topic=2;...</c> in its layout description). Version 2:
+    /// a published slot's state word is 2 x (sequence + 1) in all 64 bits, not only the low 32.
+    /// </summary>
+    public const int TopicProtocolVersion = 2;
 
     /// <summary>The permission bits a segment or queue gets when the attribute does not set <c>Mode</c>: 0600.</summary>
     public const FileModeBits DefaultMode = FileModeBits.UserRead | FileModeBits.UserWrite;

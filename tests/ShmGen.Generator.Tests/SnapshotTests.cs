@@ -114,6 +114,20 @@ public sealed class SnapshotTests
         """));
 
     [Fact]
+    public void Topic() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
+        using ShmGen;
+
+        namespace Demo.Market;
+
+        [SharedTopic("ticks", Capacity = 4096)]
+        public partial struct Tick
+        {
+            public int Instrument;
+            public double Price;
+        }
+        """));
+
+    [Fact]
     public void RecordStruct() => Snapshot.Verify(GeneratorHarness.CachedSingleOutput("""
         using ShmGen;
 

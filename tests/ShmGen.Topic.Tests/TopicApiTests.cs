@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -45,6 +46,60 @@ public sealed class TopicApiTests
 
         Assert.False(subscriber.TryReceive(out _, TimeSpan.Zero));
         Assert.Equal(92, subscriber.Missed);
+    }
+
+    [Fact]
+    public void AnItemTwoToThe31SequencesLaterInTheSameSlotNeverPassesForTheOneTheSubscriberAwaits()
+    {
+        // 2^31 items later a slot's low state word repeats: only the upper half tells the two items apart.
+        using var scope = new TestScope();
+        var name = scope.NewName();
+        using var topic = SmallTickTopic.Create(TestScope.Options(name));
+        for (var i = 0; i < 16; i++)
+        {
+            topic.Publish(Items.Small(0, i));
+        }
+
+        using var subscriber = topic.Subscribe();
+        const long Later = 16 + (1L << 31);
+        MoveSequenceCounter(name, Later);
+        Assert.Equal(Later, topic.Publish(Items.Small(0, Later)));
+
+        // Not item 16, nor the items 0..15 still in the ring for 2^31 + 9..15: the subscriber finds itself lapped, skips
+        // to half a ring behind, passes the holes nobody wrote (50 ms each) and takes the item under its own number.
+        Assert.True(subscriber.TryReceive(out var item, TimeSpan.FromSeconds(10)));
+        Assert.Equal(Later, item.Sequence);
+        Assert.Equal(Later - 16, subscriber.Missed);
+        Assert.Equal(Later + 1, topic.Publish(Items.Small(0, Later + 1)));
+        Assert.Equal(Later + 1, subscriber.Receive().Sequence);
+    }
+
+    [Fact]
+    public void SequencesPastTwoToThe31AreReceivedInOrder()
+    {
+        using var scope = new TestScope();
+        var name = scope.NewName();
+        using var topic = SmallTickTopic.Create(TestScope.Options(name));
+
+        // The counter moves up in steps a ring could take (every slot rewritten well within 2^30 sequences).
+        foreach (var step in new[] { 1L << 29, 1L << 30, (1L << 30) + (1L << 29), (1L << 31) - 32 })
+        {
+            MoveSequenceCounter(name, step);
+            for (var i = 0; i < 16; i++)
+            {
+                topic.Publish(Items.Small(0, step + i));
+            }
+        }
+
+        using var subscriber = topic.Subscribe();
+        for (var i = (1L << 31) - 16; i < (1L << 31) + 100; i++)
+        {
+            Assert.Equal(i, topic.Publish(Items.Small(0, i)));
+            Assert.True(subscriber.TryReceive(out var item, TimeSpan.FromSeconds(10)));
+            Assert.Equal(i, item.Sequence);
+        }
+
+        Assert.Equal(0, subscriber.Missed);
     }
 
     [Fact]
@@ -178,5 +233,12 @@ public sealed class TopicApiTests
         Assert.Equal(1, topic.NextSequence);
         topic.Unlink();
         Assert.Throws<SegmentNotFoundException>(() => SmallTickTopic.Open(TestScope.Options(name)));
+    }
+
+    /// <summary>Rewrites the topic's publish counter in the file: the header page, then the control block's NextSequence at 128.</summary>
+    private static void MoveSequenceCounter(string name, long next)
+    {
+        using var file = File.OpenHandle("/dev/shm/" + name, FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.Write(file, BitConverter.GetBytes(next), 4096 + 128);
     }
 }

@@ -21,7 +21,7 @@ internal struct TopicControl
     /// <summary>Bytes before the first slot: three 128-byte blocks (adjacent-line prefetch pairs lines).</summary>
     public const int Size = 384;
 
-    /// <summary>The slot protocol and geometry described above; part of <c>LayoutDescription</c> as <c>topic=1</c>.</summary>
+    /// <summary>The slot protocol and geometry described above; part of <c>LayoutDescription</c> as <c>topic=2</c> (see <c>ShmContract.TopicProtocolVersion</c>).</summary>
     public const uint CurrentVersion = Contract.ShmContract.TopicProtocolVersion;
 
     [FieldOffset(0)] public uint Version;

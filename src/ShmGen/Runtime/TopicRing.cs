@@ -157,7 +157,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
                 if (Interlocked.CompareExchange(ref state, claimed, observed) == observed)
                 {
                     Unsafe.Write(slot + _itemOffset, item);
-                    Interlocked.CompareExchange(ref state, writing + 1u, claimed);
+                    Interlocked.CompareExchange(ref state, PublishedState(sequence), claimed);
                     break;
                 }
             }
@@ -249,6 +249,12 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReadResult TryRead(ref long cursor, ref long missed, ref long holeSince, ref long nextClaimCheck, out T item)
     {
+        if (TryReadPublished(ref cursor, out item))
+        {
+            holeSince = 0;
+            return ReadResult.Received;
+        }
+
         var control = _control;
         for (var round = 0; round < MaxAttemptRounds; round++)
         {
@@ -271,7 +277,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
             ref var state = ref *(ulong*)slot;
             var published = unchecked((uint)(cursor * 2) + 2);
             var before = Volatile.Read(ref state);
-            if (before == published)
+            if (before == PublishedState(cursor))
             {
                 item = Unsafe.Read<T>(slot + _itemOffset);
 
@@ -291,7 +297,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
             if (unchecked((int)(low - published)) > 0)
             {
                 // A newer item took the slot: ours was overwritten, so we are at the publishers' overwrite front.
-                SkipLapped(Math.Max(Volatile.Read(ref control->NextSequence), unchecked(cursor + _capacity + 1)), ref cursor, ref missed, ref holeSince);
+                SkipLapped(Volatile.Read(ref control->NextSequence), ref cursor, ref missed, ref holeSince);
                 continue;
             }
 
@@ -334,6 +340,46 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
     }
 
     /// <summary>
+    /// The fast read: the cursor's slot alone, taken only when its state word says "item <paramref name="cursor"/>,
+    /// published" before and after the copy. It leaves the publishers' sequence counter alone, so a subscriber that keeps
+    /// up never pulls that cache line away from them; anything else (nothing yet, a hole, an overrun) is for
+    /// <see cref="TryRead"/>. The caller holds a reference on the mapping.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReadPublished(ref long cursor, out T item)
+    {
+        var slot = _slots + ((cursor & _mask) * _stride);
+        ref var state = ref *(ulong*)slot;
+        var expected = PublishedState(cursor);
+        if (Volatile.Read(ref state) == expected)
+        {
+            item = Unsafe.Read<T>(slot + _itemOffset);
+
+            // The copy's loads must complete before the second read of the state word.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref state) == expected)
+            {
+                cursor++;
+                return true;
+            }
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>Whether an item at or after <paramref name="cursor"/> has been claimed; the caller holds a reference.</summary>
+    internal bool HasPublishedPast(long cursor) => unchecked(Volatile.Read(ref _control->NextSequence) - cursor) > 0;
+
+    /// <summary>
+    /// A published slot's state word: 2 x (sequence + 1) in all 64 bits. The low half is the per-slot sequence lock
+    /// (odd while written, the writer's claim in the high half then); the high half of a published word carries the
+    /// sequence's upper bits, so an item 2^31 sequences later in the same slot can never pass for this one, however long
+    /// a subscriber pauses between two reads (see docs/architecture.md, "Topics").
+    /// </summary>
+    private static ulong PublishedState(long sequence) => unchecked((ulong)(sequence + 1) << 1);
+
+    /// <summary>
     /// Moves a lapped reader to half a ring behind <paramref name="next"/> (the newest item for a ring of one), counting
     /// what it passes over as missed: the half ring is its headroom to copy items before publishers come round again.
     /// </summary>
@@ -347,7 +393,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
         }
         else
         {
-            // A peer rewrote NextSequence backwards; still pass this slot so the loop moves on.
+            // Closer than half a ring to the newest (or a peer rewrote NextSequence backwards): pass this slot only.
             missed++;
             cursor++;
         }

@@ -174,6 +174,13 @@ public sealed class TopicSubscriber<T> : IDisposable
                         spinner.SpinOnce(sleep1Threshold: -1);
                     }
 
+                    // Spinning polls the sequence counter, which a publisher writes once per item, not the slot it is
+                    // still writing (polling that line takes it away from the writer between its three stores).
+                    if (!_ring.HasPublishedPast(_cursor))
+                    {
+                        continue;
+                    }
+
                     result = ReadOnce(out item);
                     if (result == TopicRing<T>.ReadResult.Received)
                     {
