@@ -26,6 +26,16 @@ internal sealed class NatsServer : IDisposable
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
+    /// <summary>The CPU time the running server process has used (user + system), for the benchmark's per-item cost.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process!.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Stops the server the way a service manager does (SIGTERM, a clean shutdown) and starts it again on the
     /// same port with the same store.</summary>
     public void Restart(TimeSpan downFor)

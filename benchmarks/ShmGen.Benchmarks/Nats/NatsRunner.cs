@@ -29,7 +29,9 @@ namespace ShmGen.Benchmarks.Nats;
 /// pull consumer acknowledging each.</item>
 /// <item><c>queue-bridge</c>: a local queue -> QueueBridge -> a work-queue stream -> QueueBridge -> a local queue.</item>
 /// </list>
-/// Throughput: items/s from the first send to the last receipt, the sender running flat out (the median of the rounds). Latency: one item at a
+/// Throughput: items/s from the first send to the last receipt, the sender running flat out (the median of the rounds);
+/// CPU per item: the CPU time this process and nats-server used in that round (user + system, all threads), over the
+/// items, so a row's cost shows apart from how the two vCPUs were shared. Latency: one item at a
 /// time (the next is sent when the last arrived), send to receipt, both ends in this process (one clock).
 /// </summary>
 internal static class NatsRunner
@@ -54,18 +56,21 @@ internal static class NatsRunner
         // machine falls on all of them alike; a row is the median round's rate and the pooled latency samples.
         IMechanism[] mechanisms = [new CoreMechanism(), new TopicBridgeMechanism(), new JetStreamMechanism(), new QueueBridgeMechanism()];
         var rates = mechanisms.ToDictionary(m => m, _ => new List<double>());
+        var cpuPerItem = mechanisms.ToDictionary(m => m, _ => new List<double>());
         var latencies = mechanisms.ToDictionary(m => m, _ => new List<double>());
         foreach (var mechanism in mechanisms)
         {
             await mechanism.SetUpAsync(sending, receiving);
-            await Throughput(mechanism, Math.Min(items, 20_000)); // JIT, stream and consumer warm-up
+            await Throughput(server, mechanism, Math.Min(items, 20_000)); // JIT, stream and consumer warm-up
         }
 
         for (var round = 0; round < rounds; round++)
         {
             foreach (var mechanism in mechanisms)
             {
-                rates[mechanism].Add(await Throughput(mechanism, items));
+                var (rate, cpu) = await Throughput(server, mechanism, items);
+                rates[mechanism].Add(rate);
+                cpuPerItem[mechanism].Add(cpu);
                 latencies[mechanism].AddRange(await Latencies(mechanism, samples / rounds));
             }
 
@@ -78,16 +83,16 @@ internal static class NatsRunner
         }
 
         var results = mechanisms
-            .Select(m => new Row(m.Name, items, rates[m].Order().ElementAt(rates[m].Count / 2), Percentile(latencies[m], 0.50), Percentile(latencies[m], 0.99)))
+            .Select(m => new Row(m.Name, items, Median(rates[m]), Median(cpuPerItem[m]), Percentile(latencies[m], 0.50), Percentile(latencies[m], 0.99)))
             .ToList();
 
-        Console.WriteLine($"| mechanism | items/s | vs NATS | p50 latency | p99 latency |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"| mechanism | items/s | vs NATS | CPU per item | vs NATS | p50 latency | p99 latency |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var row in results)
         {
             var baseline = results.First(r => r.Mechanism == (row.Mechanism is "topic-bridge" or "nats-core" ? "nats-core" : "nats-jetstream"));
             Console.WriteLine(
-                $"| {row.Mechanism} | {row.ItemsPerSecond:N0} | {row.ItemsPerSecond / baseline.ItemsPerSecond:P0} | {row.P50Microseconds:N0} us | {row.P99Microseconds:N0} us |");
+                $"| {row.Mechanism} | {row.ItemsPerSecond:N0} | {row.ItemsPerSecond / baseline.ItemsPerSecond:P0} | {row.CpuMicrosecondsPerItem:N2} us | {row.CpuMicrosecondsPerItem / baseline.CpuMicrosecondsPerItem:P0} | {row.P50Microseconds:N0} us | {row.P99Microseconds:N0} us |");
         }
 
         if (json is not null)
@@ -98,14 +103,24 @@ internal static class NatsRunner
         return 0;
     }
 
-    private static async Task<double> Throughput(IMechanism mechanism, int items)
+    private static async Task<(double ItemsPerSecond, double CpuMicrosecondsPerItem)> Throughput(NatsServer server, IMechanism mechanism, int items)
     {
+        var cpuBefore = Cpu(server);
         var stopwatch = Stopwatch.StartNew();
         var receiver = Task.Run(() => mechanism.ReceiveAsync(items));
         await mechanism.SendAsync(items);
         await receiver;
-        return items / stopwatch.Elapsed.TotalSeconds;
+        var elapsed = stopwatch.Elapsed;
+        return (items / elapsed.TotalSeconds, (Cpu(server) - cpuBefore).TotalMicroseconds / items);
     }
+
+    private static TimeSpan Cpu(NatsServer server)
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime + server.ProcessorTime;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static async Task<double[]> Latencies(IMechanism mechanism, int samples)
     {
@@ -128,7 +143,7 @@ internal static class NatsRunner
         return sorted[Math.Min(sorted.Length - 1, (int)(fraction * sorted.Length))];
     }
 
-    private sealed record Row(string Mechanism, int Items, double ItemsPerSecond, double P50Microseconds, double P99Microseconds);
+    private sealed record Row(string Mechanism, int Items, double ItemsPerSecond, double CpuMicrosecondsPerItem, double P50Microseconds, double P99Microseconds);
 
     private interface IMechanism
     {
