@@ -4,7 +4,8 @@ namespace ShmGen.Analyzers;
 
 /// <summary>
 /// Every diagnostic ShmGen reports (DESIGN §5). One descriptor per ID; where the contract gives an ID two severities
-/// (SHM004: warning for Raw, info for Standard; SHM006: error, warning for names over 31 characters) the analyzer
+/// (SHM004: warning for Raw, info for Standard; SHM006: error, warning for names over 31 characters; SHM301: warning,
+/// info for group/other read bits alone) the analyzer
 /// reports the lesser one as the effective severity, so .editorconfig still configures the ID as a whole.
 /// </summary>
 internal static class DiagnosticDescriptors
@@ -142,8 +143,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WideMode = Create(
         DiagnosticIds.WideMode,
         "Segment mode grants group or other access",
-        "Mode {0} grants {1} access: any such local user can read or corrupt the shared data",
-        "Shared memory in /dev/shm is a file: with group or other permission bits (the classic 0666) every such user on the machine can map it, read it and corrupt it while your processes trust its contents. Keep UserRead | UserWrite (0600) unless you deliberately share between users.",
+        "Mode {0} grants {1} access: {2}",
+        "Shared memory in /dev/shm is a file: with group or other permission bits (the classic 0666) every such user on the machine can map it, read it and corrupt it while your processes trust its contents. Keep UserRead | UserWrite (0600) unless you deliberately share between users. Read bits alone (GroupRead, OtherRead, for ReadOnlyView readers) are reported at Info: they cannot corrupt, but reading is sharing too.",
         SecurityCategory,
         DiagnosticSeverity.Warning);
 

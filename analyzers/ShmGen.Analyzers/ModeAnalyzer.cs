@@ -9,13 +9,16 @@ namespace ShmGen.Analyzers;
 
 /// <summary>
 /// SHM301: a constant <c>Mode</c> (on <c>[SharedSegment]</c>/<c>[SharedQueue]</c> or in a <c>SegmentOptions</c>
-/// initializer) that grants group or other permission bits, such as the classic 0666.
+/// initializer) that grants group or other permission bits, such as the classic 0666. Read bits alone
+/// (<c>GroupRead</c>/<c>OtherRead</c>, the mode a <c>ReadOnlyView</c> reader needs) are asked for deliberately, so they
+/// are reported at Info, with the reminder that reading is sharing too; any write or execute bit is the warning.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ModeAnalyzer : DiagnosticAnalyzer
 {
     private const int GroupBits = 0x38; // GroupRead | GroupWrite | GroupExecute (070)
     private const int OtherBits = 0x07; // OtherRead | OtherWrite | OtherExecute (007)
+    private const int ReadBits = 0x24;  // GroupRead | OtherRead (044)
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = [DiagnosticDescriptors.WideMode];
@@ -40,8 +43,11 @@ public sealed class ModeAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    /// <summary>The mode as octal and the classes of users it opens the segment to, or null when it is private.</summary>
-    internal static (string Octal, string Audience)? Describe(object? constant)
+    /// <summary>
+    /// The mode as octal, the classes of users it opens the segment to, and whether it grants them only read access;
+    /// null when it is private.
+    /// </summary>
+    internal static (string Octal, string Audience, bool ReadOnly)? Describe(object? constant)
     {
         if (constant is null)
         {
@@ -65,9 +71,25 @@ public sealed class ModeAnalyzer : DiagnosticAnalyzer
             return null;
         }
 
-        var audience = group && other ? "group and other" : group ? "group" : "other";
-        return ("0" + Convert.ToString(mode & 0xFFF, 8), audience);
+        var readOnly = (mode & (GroupBits | OtherBits) & ~ReadBits) == 0;
+        var audience = (group && other ? "group and other" : group ? "group" : "other") + (readOnly ? " read" : "");
+        return ("0" + Convert.ToString(mode & 0xFFF, 8), audience, readOnly);
     }
+
+    private static Diagnostic Report(Location location, (string Octal, string Audience, bool ReadOnly) wide) =>
+        Diagnostic.Create(
+            DiagnosticDescriptors.WideMode,
+            location,
+            wide.ReadOnly ? DiagnosticSeverity.Info : DiagnosticSeverity.Warning,
+            additionalLocations: null,
+            properties: null,
+            wide.Octal,
+            wide.Audience,
+            wide.ReadOnly ? ReadOnlyConsequence : WritableConsequence);
+
+    internal const string WritableConsequence = "any such local user can read or corrupt the shared data";
+
+    internal const string ReadOnlyConsequence = "reading is sharing too, any such local user can read the shared data";
 
     private static void AnalyzeType(SymbolAnalysisContext context, ShmGenSymbols symbols)
     {
@@ -76,11 +98,7 @@ public sealed class ModeAnalyzer : DiagnosticAnalyzer
             ShmGenSymbols.TryGetNamedArgument(attribute, "Mode", out var mode) &&
             Describe(mode.Value) is { } wide)
         {
-            context.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.WideMode,
-                AttributeSyntaxLocations.NamedArgument(attribute, "Mode") ?? ShmGenSymbols.FirstLocation(type),
-                wide.Octal,
-                wide.Audience));
+            context.ReportDiagnostic(Report(AttributeSyntaxLocations.NamedArgument(attribute, "Mode") ?? ShmGenSymbols.FirstLocation(type), wide));
         }
     }
 
@@ -96,7 +114,7 @@ public sealed class ModeAnalyzer : DiagnosticAnalyzer
         {
             if (Describe(constant) is { } wide)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WideMode, value.Syntax.GetLocation(), wide.Octal, wide.Audience));
+                context.ReportDiagnostic(Report(value.Syntax.GetLocation(), wide));
             }
         }
     }

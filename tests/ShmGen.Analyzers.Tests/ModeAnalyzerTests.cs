@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 using ShmGen.CodeFixes;
@@ -13,20 +14,39 @@ public class ModeAnalyzerTests
         [SharedSegment("shm301-a", Mode = {|#0:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite|})]
         public partial struct Board { public long X; }
         """,
-        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(0).WithArguments("0666", "group and other"));
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(0).WithArguments("0666", "group and other", ModeAnalyzer.WritableConsequence));
 
     [Fact]
-    public Task SHM301_cast_constant_in_options_and_other_read_on_a_queue() => VerifyMode.AnalyzerAsync("""
-        [SharedQueue("shm301-b", Mode = {|SHM301:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead|})]
+    public Task SHM301_cast_constant_and_group_write_in_options_are_warnings() => VerifyMode.AnalyzerAsync("""
+        public static class Options
+        {
+            public static SegmentOptions Shared() => new SegmentOptions { Name = "x", Mode = {|#0:(UnixFileMode)438|} };
+
+            public static SegmentOptions GroupWrite() => new() { Mode = {|#1:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite|} };
+
+            public static SegmentOptions OtherExecute() => new() { Mode = {|#2:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead | UnixFileMode.OtherExecute|} };
+        }
+        """,
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(0).WithArguments("0666", "group and other", ModeAnalyzer.WritableConsequence),
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(1).WithArguments("0660", "group", ModeAnalyzer.WritableConsequence),
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(2).WithArguments("0605", "other", ModeAnalyzer.WritableConsequence));
+
+    [Fact]
+    public Task SHM301_read_bits_alone_are_info_because_reading_is_sharing_too() => VerifyMode.AnalyzerAsync("""
+        [SharedQueue("shm301-b", Mode = {|#0:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead|})]
         public partial struct Job { public long Id; }
+
+        [SharedSegment("shm301-c", Mode = {|#1:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead|})]
+        public partial struct Board { public long X; }
 
         public static class Options
         {
-            public static SegmentOptions Shared() => new SegmentOptions { Name = "x", Mode = {|SHM301:(UnixFileMode)438|} };
-
-            public static SegmentOptions Group() => new() { Mode = {|SHM301:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead|} };
+            public static SegmentOptions Group() => new() { Mode = {|#2:UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead|} };
         }
-        """);
+        """,
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(0).WithSeverity(DiagnosticSeverity.Info).WithArguments("0604", "other read", ModeAnalyzer.ReadOnlyConsequence),
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(1).WithSeverity(DiagnosticSeverity.Info).WithArguments("0644", "group and other read", ModeAnalyzer.ReadOnlyConsequence),
+        VerifyMode.Diagnostic(DiagnosticDescriptors.WideMode).WithLocation(2).WithSeverity(DiagnosticSeverity.Info).WithArguments("0640", "group read", ModeAnalyzer.ReadOnlyConsequence));
 
     [Fact]
     public Task SHM301_near_miss_owner_only_modes() => VerifyMode.AnalyzerAsync("""
