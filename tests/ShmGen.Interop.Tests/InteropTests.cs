@@ -70,6 +70,78 @@ public sealed class InteropTests
     }
 
     [SkippableFact]
+    public void Contended_CSharp_and_glibc_lockers_wake_each_other_and_lose_no_update()
+    {
+        // ShmGen runs glibc's semaphore protocol itself; this is the proof that the two interoperate under contention,
+        // where a waiter of either side parks on the futex and only the other side's post can wake it.
+        Skip.IfNot(NativePeers.HasGcc, "gcc is not installed");
+        const int Rounds = 20_000;
+        using var scratch = new RawScratch();
+        using var segment = ReadingSegment.Create(scratch.Options);
+        using var counter = NativePeers.Start(NativePeers.CPeer, "count", scratch.Name, Rounds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        for (var i = 0; i < Rounds; i++)
+        {
+            using var guard = segment.Lock(TimeSpan.FromSeconds(10));
+            guard.Count++;
+        }
+
+        Assert.Equal("counted", counter.StandardOutput.ReadLine());
+        Assert.True(counter.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, counter.ExitCode);
+        using var final = segment.Lock(TimeSpan.FromSeconds(5));
+        Assert.Equal(2 * Rounds, final.Count);
+    }
+
+    [Fact]
+    public void A_sem_t_whose_private_field_a_peer_overwrote_still_locks_waits_and_wakes()
+    {
+        // glibc passes sem_t's private field into the futex operation and aborts the process when the kernel refuses
+        // the garbage; ShmGen never reads the field, so a contended wait and the post that ends it still work.
+        using var scratch = new RawScratch();
+        using var segment = ReadingSegment.Create(scratch.Options);
+        using (var file = new FileStream(scratch.SemaphorePath, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = 8;
+            file.Write([0xff, 0xff, 0xff, 0x7f]);
+        }
+
+        using var parked = new System.Threading.ManualResetEventSlim();
+        var holder = segment.Lock(TimeSpan.FromSeconds(5));
+        int? seen = null;
+        Exception? failure = null;
+        var waiter = new System.Threading.Thread(() =>
+        {
+            try
+            {
+                using var other = ReadingSegment.Open(scratch.Options);
+                var free = other.TryLock(TimeSpan.FromMilliseconds(50), out _);
+                parked.Set();
+                if (!free)
+                {
+                    using var guard = other.Lock(TimeSpan.FromSeconds(10));
+                    seen = guard.Count;
+                }
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                parked.Set();
+            }
+        });
+        waiter.Start();
+        Assert.True(parked.Wait(TimeSpan.FromSeconds(10)));
+        System.Threading.Thread.Sleep(100);
+        holder.Count = 41;
+        holder.Dispose();
+
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(10)));
+        Assert.Null(failure);
+        Assert.Equal(41, seen);
+        Assert.Equal([0xff, 0xff, 0xff, 0x7f], File.ReadAllBytes(scratch.SemaphorePath)[8..12]);
+    }
+
+    [SkippableFact]
     public void Python_reads_what_CSharp_wrote_and_CSharp_sees_its_update()
     {
         Skip.IfNot(NativePeers.HasPython, "python3 is not installed");

@@ -38,19 +38,8 @@ internal static unsafe partial class LibC
     }
 
     // The Raw lock's sem_t lives in a file ShmGen opens, checks and maps itself (NamedSemaphoreLock); sem_init only
-    // fills a buffer with the initial value that file is written with.
+    // fills a buffer with the initial value that file is written with. Waits and posts run glibc's protocol in C#
+    // (NamedSemaphoreLock.Acquire/Release): glibc's would abort the process on a sem_t whose private field a peer wrote.
     [LibraryImport(Library, SetLastError = true)]
     public static partial int sem_init(void* semaphore, int pshared, uint value);
-
-    [LibraryImport(Library, SetLastError = true)]
-    public static partial int sem_trywait(void* semaphore);
-
-    [LibraryImport(Library, SetLastError = true)]
-    public static partial int sem_wait(void* semaphore);
-
-    [LibraryImport(Library, SetLastError = true)]
-    public static partial int sem_clockwait(void* semaphore, int clockId, Tmds.Linux.timespec* absoluteTime);
-
-    [LibraryImport(Library, SetLastError = true)]
-    public static partial int sem_post(void* semaphore);
 }

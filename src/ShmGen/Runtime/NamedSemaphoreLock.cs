@@ -13,7 +13,7 @@ namespace ShmGen.Runtime;
 /// <summary>
 /// The lock of a Raw-format segment: the POSIX named semaphore <c>/&lt;name&gt;.lock</c> (initial value 1), so a C
 /// program can take the same lock with <c>sem_open</c>/<c>sem_wait</c>/<c>sem_post</c>. Unlike the Standard format's
-/// robust mutex, a semaphore has no owner: a holder that dies leaves it taken, and waiters get a TimeoutException.
+/// lock, a semaphore has no owner: a holder that dies leaves it taken, and waiters get a TimeoutException.
 /// </summary>
 /// <remarks>
 /// glibc's sem_open is an mmap of /dev/shm/sem.NAME.lock that opens with O_CREAT and never looks at the file's owner,
@@ -23,6 +23,16 @@ namespace ShmGen.Runtime;
 /// mapping, as they do on sem_open's. A new file is published whole: written while unnamed (O_TMPFILE) and then linked
 /// to the name, which fails if the name exists, exactly as glibc's sem_open publishes one, so no opener (C# or C) ever
 /// sees a half-written semaphore.
+/// <para>
+/// The waits and posts do not call glibc either. A 64-bit glibc sem_t is a 64-bit <c>data</c> word (value in the low
+/// half, waiter count in the high half) and an int <c>private</c> that becomes part of the futex operation; a peer
+/// that writes garbage there makes glibc's contended sem_clockwait or sem_post get an error from the kernel and abort
+/// the process (<c>__libc_fatal</c>: "The futex facility returned an unexpected error code"). So glibc's protocol on
+/// <c>data</c> runs here (the CAS that takes a unit, the waiter count raised before parking, the FUTEX_WAKE after a
+/// post that saw waiters), with shared futex operations, the same key glibc's process-shared semaphore uses. A C
+/// program's sem_wait and sem_post interoperate with it; the <c>private</c> field is never read, and a value or
+/// waiter count a peer rewrites costs a timeout, never a crash or a wait past the deadline.
+/// </para>
 /// </remarks>
 internal static unsafe class NamedSemaphoreLock
 {
@@ -104,64 +114,86 @@ internal static unsafe class NamedSemaphoreLock
         }
     }
 
-    /// <summary>Takes the semaphore by <paramref name="deadline"/> (<see cref="Deadline.Never"/>: no limit).</summary>
+    /// <summary>
+    /// Takes the semaphore by <paramref name="deadline"/> (<see cref="Deadline.Never"/>: no limit), with glibc's own
+    /// protocol run here on the mapped bytes rather than by <c>sem_clockwait</c> (see the class remarks).
+    /// </summary>
     public static bool Acquire(void* semaphore, long deadline, string segmentName)
     {
-        if (LibC.sem_trywait(semaphore) == 0)
-        {
-            return true;
-        }
-
-        var errno = Marshal.GetLastPInvokeError();
-        if (errno != Errno.EAGAIN)
-        {
-            throw SegmentErrors.FromErrno(segmentName, "sem_trywait", errno);
-        }
-
+        ref var data = ref *(ulong*)semaphore;
+        var registered = false;
         while (true)
         {
+            var observed = Volatile.Read(ref data);
+            if (Value(observed) != 0)
+            {
+                // Take one unit, and leave the waiter count in the same CAS if we added ourselves to it.
+                var taken = observed - 1 - (registered ? OneWaiter : 0);
+                if (Interlocked.CompareExchange(ref data, taken, observed) == observed)
+                {
+                    return true;
+                }
+            }
+            else if (!registered)
+            {
+                // Announce a waiter before parking, as glibc's sem_wait does, so a poster (ours or glibc's) wakes us.
+                Interlocked.Add(ref data, OneWaiter);
+                registered = true;
+                continue;
+            }
+
+            // Checked on every round, so a peer that rewrites the word all the time costs a timeout, never a hang.
             var remaining = Deadline.Remaining(deadline);
             if (remaining == TimeSpan.Zero)
             {
+                if (registered)
+                {
+                    Interlocked.Add(ref data, unchecked(0UL - OneWaiter));
+                }
+
                 return false;
             }
 
-            int result;
-            if (remaining == Timeout.InfiniteTimeSpan)
+            if (Value(observed) == 0)
             {
-                result = LibC.sem_wait(semaphore);
-            }
-            else
-            {
-                var absolute = LibC.MonotonicDeadline(remaining);
-                result = LibC.sem_clockwait(semaphore, LibC.CLOCK_MONOTONIC, &absolute);
-            }
-
-            if (result == 0)
-            {
-                return true;
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            if (errno == Errno.ETIMEDOUT)
-            {
-                return false;
-            }
-
-            if (errno != Errno.EINTR)
-            {
-                throw SegmentErrors.FromErrno(segmentName, remaining == Timeout.InfiniteTimeSpan ? "sem_wait" : "sem_clockwait", errno);
+                // The futex word is the value's half; a post changes it and wakes us. EINTR and spurious wake-ups
+                // just go round again.
+                Futex.Wait((int*)semaphore + ValueWordIndex, 0, remaining);
             }
         }
     }
 
     public static void Release(void* semaphore, string segmentName)
     {
-        if (LibC.sem_post(semaphore) != 0)
+        ref var data = ref *(ulong*)semaphore;
+
+        // One atomic add, no retry loop a peer could keep failing. A value already at SEM_VALUE_MAX cannot be posted
+        // (glibc's EOVERFLOW): only a corrupted semaphore gets there, since a lock's value is 0 or 1.
+        var before = Interlocked.Add(ref data, 1) - 1;
+        if (Value(before) >= int.MaxValue)
         {
-            throw SegmentErrors.FromErrno(segmentName, "sem_post", Marshal.GetLastPInvokeError());
+            Interlocked.Add(ref data, unchecked(0UL - 1));
+            throw new SegmentCorruptedException(
+                segmentName,
+                $"{Subject(segmentName)} holds the value {Value(before)}, which a lock never reaches: a peer wrote over the semaphore. It was not posted.");
+        }
+
+        if ((before >> WaiterShift) != 0)
+        {
+            Futex.Wake((int*)semaphore + ValueWordIndex, 1);
         }
     }
+
+    /// <summary>The semaphore's value: the low 32 bits of glibc's 64-bit <c>data</c> word.</summary>
+    private static uint Value(ulong data) => unchecked((uint)data);
+
+    /// <summary>glibc's SEM_NWAITERS_SHIFT: the waiter count is the high half of the data word.</summary>
+    private const int WaiterShift = 32;
+
+    private const ulong OneWaiter = 1UL << WaiterShift;
+
+    /// <summary>The value half's index among the word's two ints (SEM_VALUE_OFFSET: 0 little-endian, 1 big-endian).</summary>
+    private static readonly int ValueWordIndex = BitConverter.IsLittleEndian ? 0 : 1;
 
     /// <summary>Removes the semaphore's name while it still names the file <paramref name="semaphore"/> mapped (the
     /// segment's Unlink guarantee); false when the name is gone or names another file.</summary>

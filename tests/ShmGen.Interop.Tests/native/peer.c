@@ -3,6 +3,7 @@
  *   peer open NAME    attach, lock, print the fields, Count += 1, Temperature = 21.5, unlock
  *   peer create NAME  create (O_CREAT|O_EXCL, 0600), lock, write known values, unlock, exit without unlinking
  *   peer hold NAME    attach, lock, print "locked", keep the lock until stdin closes, unlock
+ *   peer count NAME N attach, then N times: lock, Count += 1 (a plain read-modify-write), unlock; prints "counted"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ static void fail(const char *what) { perror(what); exit(2); }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) { fprintf(stderr, "usage: peer open|create|hold NAME\n"); return 2; }
+    if (argc != 3 && !(argc == 4 && strcmp(argv[1], "count") == 0)) { fprintf(stderr, "usage: peer open|create|hold NAME, or peer count NAME N\n"); return 2; }
     const char *verb = argv[1];
     char shm_name[300], sem_name[300];
     snprintf(shm_name, sizeof shm_name, "/%s", argv[2]);
@@ -35,6 +36,21 @@ int main(int argc, char **argv)
     close(fd);
     sem_t *lock = sem_open(sem_name, O_CREAT, 0600, 1);
     if (lock == SEM_FAILED) fail("sem_open");
+
+    if (argc == 4) {
+        long rounds = atol(argv[3]);
+        for (long i = 0; i < rounds; i++) {
+            if (sem_wait(lock) != 0) fail("sem_wait");
+            volatile int *count = &r->Count;
+            int seen = *count;
+            *count = seen + 1;
+            if (sem_post(lock) != 0) fail("sem_post");
+        }
+        printf("counted\n");
+        sem_close(lock);
+        munmap(r, sizeof(Reading));
+        return 0;
+    }
 
     if (sem_wait(lock) != 0) fail("sem_wait");
     if (creating) {
