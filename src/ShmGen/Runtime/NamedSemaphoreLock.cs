@@ -118,6 +118,15 @@ internal static unsafe class NamedSemaphoreLock
             throw SegmentErrors.FromErrno(segmentName, "sem_trywait", errno);
         }
 
+        var waitStarted = ShmGenMetrics.LockWaitStarting();
+        var acquired = WaitContended(semaphore, deadline, segmentName);
+        ShmGenMetrics.LockWaitEnded(segmentName, waitStarted, acquired ? LockAcquisition.Acquired : LockAcquisition.TimedOut);
+        return acquired;
+    }
+
+    /// <summary>The wait of <see cref="Acquire"/> after sem_trywait found the semaphore taken.</summary>
+    private static bool WaitContended(void* semaphore, long deadline, string segmentName)
+    {
         while (true)
         {
             var remaining = Deadline.Remaining(deadline);
@@ -142,7 +151,7 @@ internal static unsafe class NamedSemaphoreLock
                 return true;
             }
 
-            errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             if (errno == Errno.ETIMEDOUT)
             {
                 return false;
