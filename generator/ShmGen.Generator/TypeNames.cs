@@ -11,7 +11,7 @@ internal static class TypeNames
     public const string SegmentFormat = "global::ShmGen.SegmentFormat";
     public const string SegmentMapping = "global::ShmGen.Runtime.SegmentMapping";
     public const string SegmentDefinition = "global::ShmGen.Runtime.SegmentDefinition";
-    public const string SegmentKind = "global::ShmGen.Runtime.SegmentKind";
+    public const string SegmentKind = "global::ShmGen.Inspection.SegmentKind";
     public const string LockRepair = "global::ShmGen.Runtime.LockRepair";
     public const string QueueRing = "global::ShmGen.Runtime.QueueRing";
     public const string QueueDefinition = "global::ShmGen.Runtime.QueueDefinition";

@@ -80,7 +80,7 @@ internal static class BridgeCommand
 
     // A topic, or (as before topics existed) a queue moved with publish/subscribe semantics.
     private static SegmentEndpoint OpenTopicOrQueue(string name) =>
-        ShmGen.Inspection.SegmentInspector.Inspect(name).Kind == ShmGen.Runtime.SegmentKind.Queue ? QueueSegmentEndpoint.Open(name) : TopicSegmentEndpoint.Open(name);
+        ShmGen.Inspection.SegmentInspector.Inspect(name).Kind == ShmGen.Inspection.SegmentKind.Queue ? QueueSegmentEndpoint.Open(name) : TopicSegmentEndpoint.Open(name);
 
     private static async Task<int> RunAsync(
         TextWriter output,

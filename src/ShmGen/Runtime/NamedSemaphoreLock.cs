@@ -121,6 +121,21 @@ internal static unsafe class NamedSemaphoreLock
     public static bool Acquire(void* semaphore, long deadline, string segmentName)
     {
         ref var data = ref *(ulong*)semaphore;
+        var free = Volatile.Read(ref data);
+        if (Value(free) != 0 && Interlocked.CompareExchange(ref data, free - 1, free) == free)
+        {
+            return true;
+        }
+
+        var waitStarted = ShmGenMetrics.LockWaitStarting();
+        var acquired = WaitContended(ref data, semaphore, deadline);
+        ShmGenMetrics.LockWaitEnded(segmentName, waitStarted, acquired ? LockAcquisition.Acquired : LockAcquisition.TimedOut);
+        return acquired;
+    }
+
+    /// <summary>The wait of <see cref="Acquire"/> after its one uncontended attempt found the semaphore taken.</summary>
+    private static bool WaitContended(ref ulong data, void* semaphore, long deadline)
+    {
         var registered = false;
         while (true)
         {

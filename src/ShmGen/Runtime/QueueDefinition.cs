@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Globalization;
 using System.IO;
+using ShmGen.Inspection;
 
 namespace ShmGen.Runtime;
 
@@ -15,10 +16,10 @@ namespace ShmGen.Runtime;
 public sealed class QueueDefinition
 {
     /// <summary>The smallest capacity (SHM009).</summary>
-    public const int MinCapacity = 2;
+    internal const int MinCapacity = 2;
 
     /// <summary>The largest capacity (SHM009).</summary>
-    public const int MaxCapacity = 1 << 24;
+    internal const int MaxCapacity = 1 << 24;
 
     /// <summary>Slots up to this size are padded to it: one slot per cache line.</summary>
     private const int CacheLine = 64;
@@ -89,13 +90,13 @@ public sealed class QueueDefinition
     }
 
     /// <summary>How many items the queue holds.</summary>
-    public int Capacity { get; }
+    internal int Capacity { get; }
 
     /// <summary>The item's size in bytes.</summary>
-    public int ItemSize { get; }
+    internal int ItemSize { get; }
 
     /// <summary>The queue's segment: kind <see cref="SegmentKind.Queue"/>, payload = control block + slots.</summary>
-    public SegmentDefinition Segment { get; }
+    internal SegmentDefinition Segment { get; }
 
     /// <summary>Bytes from one slot to the next.</summary>
     internal int SlotStride { get; }

@@ -49,6 +49,7 @@ public sealed unsafe partial class QueueRing<T>
                 ClaimDequeueWaiting(out position, out slot, out claimed);
             }
 
+            ShmGenMetrics.CountOne(ShmGenMetrics.QueueDequeued, _mapping);
             return new QueueDequeueSlot<T>(this, slot, position, claimed);
         }
         catch
@@ -71,6 +72,7 @@ public sealed unsafe partial class QueueRing<T>
         }
 
         QueueSignal.Notify(ref _control->NotEmpty);
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueEnqueued, _mapping);
         return true;
     }
 
@@ -214,6 +216,7 @@ public sealed unsafe partial class QueueRing<T>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ClaimEnqueueWaiting(out uint claimedPosition, out byte* claimedSlot, out ulong claimed)
     {
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueFullWaits, _mapping);
         var wait = new Wait(this, Timeout.InfiniteTimeSpan, default);
         try
         {
@@ -246,6 +249,7 @@ public sealed unsafe partial class QueueRing<T>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ClaimDequeueWaiting(out uint claimedPosition, out byte* claimedSlot, out ulong claimed)
     {
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueEmptyWaits, _mapping);
         var wait = new Wait(this, Timeout.InfiniteTimeSpan, default);
         try
         {

@@ -43,7 +43,7 @@ namespace ShmGen.Runtime;
 /// </remarks>
 /// <typeparam name="T">The item: an unmanaged struct whose layout the generator computed.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe partial class QueueRing<T> : IDisposable
+public sealed unsafe partial class QueueRing<T> : IDisposable, IObservedQueue
     where T : unmanaged
 {
     // How often a waiter blocked on another process's claim checks that the claimer still lives.
@@ -78,6 +78,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
         // fold them away as the constants they are, and this process's claim likewise.
         RuntimeHelpers.RunClassConstructor(typeof(QueueTestSwitches).TypeHandle);
         RuntimeHelpers.RunClassConstructor(typeof(QueueClaim).TypeHandle);
+        ShmGenMetrics.TrackQueue(this);
     }
 
     /// <summary>The POSIX name without the leading '/'.</summary>
@@ -311,6 +312,22 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
         finally
         {
             _mapping.ReleaseReference();
+            ShmGenMetrics.ForgetQueue(this);
+        }
+    }
+
+    /// <inheritdoc/>
+    bool IObservedQueue.TryReadDepth(out int depth)
+    {
+        try
+        {
+            depth = Count;
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            depth = 0;
+            return false;
         }
     }
 
@@ -370,6 +387,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
                             }
 
                             QueueSignal.Notify(ref control->NotEmpty);
+                            ShmGenMetrics.CountOne(ShmGenMetrics.QueueEnqueued, _mapping);
                             blockedPosition = 0;
                             blockedState = 0;
                             return true;
@@ -460,6 +478,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
                             }
 
                             QueueSignal.Notify(ref control->NotFull);
+                            ShmGenMetrics.CountOne(ShmGenMetrics.QueueDequeued, _mapping);
                             blockedPosition = 0;
                             blockedState = 0;
                             return true;
@@ -492,6 +511,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private bool EnqueueWaiting(in T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueFullWaits, _mapping);
         var wait = new Wait(this, timeout, cancellationToken);
         try
         {
@@ -527,6 +547,7 @@ public sealed unsafe partial class QueueRing<T> : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private bool DequeueWaiting(out T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueEmptyWaits, _mapping);
         var wait = new Wait(this, timeout, cancellationToken);
         try
         {

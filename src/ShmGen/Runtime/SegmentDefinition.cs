@@ -1,22 +1,9 @@
 using System;
 using System.ComponentModel;
 using System.IO;
+using ShmGen.Inspection;
 
 namespace ShmGen.Runtime;
-
-/// <summary>What a generated segment or queue type is kind of.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public enum SegmentKind
-{
-    /// <summary>A <c>[SharedSegment]</c>: one struct.</summary>
-    Segment = 1,
-
-    /// <summary>A <c>[SharedQueue]</c>: a ring of items plus its control block.</summary>
-    Queue = 2,
-
-    /// <summary>A <c>[SharedTopic]</c>: a ring of the last items published plus its control block.</summary>
-    Topic = 3,
-}
 
 /// <summary>
 /// The compile-time facts about one annotated struct that the generator hands to the runtime: name, layout
@@ -47,34 +34,34 @@ public sealed class SegmentDefinition
     }
 
     /// <summary>The attribute's name.</summary>
-    public string DefaultName { get; }
+    internal string DefaultName { get; }
 
     /// <summary>The C# type the segment holds, for messages and tools.</summary>
-    public string TypeName { get; }
+    internal string TypeName { get; }
 
     /// <summary>Segment or queue.</summary>
-    public SegmentKind Kind { get; }
+    internal SegmentKind Kind { get; }
 
     /// <summary>FNV-1a 64 of <see cref="LayoutDescription"/>.</summary>
-    public ulong LayoutFingerprint { get; }
+    internal ulong LayoutFingerprint { get; }
 
     /// <summary>The canonical layout description: <c>size=N;align=N;Field:Type@Offset;...</c>.</summary>
-    public string LayoutDescription { get; }
+    internal string LayoutDescription { get; }
 
     /// <summary>The payload's size in bytes.</summary>
-    public int PayloadSize { get; }
+    internal int PayloadSize { get; }
 
     /// <summary>The attribute's mode.</summary>
-    public UnixFileMode Mode { get; }
+    internal UnixFileMode Mode { get; }
 
     /// <summary>The attribute's format.</summary>
-    public SegmentFormat Format { get; }
+    internal SegmentFormat Format { get; }
 
     /// <summary>
     /// Fails fast if the generator's layout model and the running JIT disagree about the payload's size: mapping a
     /// struct of another size would read past the payload.
     /// </summary>
-    public void VerifyRuntimeSize(int runtimeSize)
+    internal void VerifyRuntimeSize(int runtimeSize)
     {
         if (runtimeSize != PayloadSize)
         {

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using ShmGen.Inspection;
 using ShmGen.Layout;
 using ShmGen.Native;
 using ShmGen.Runtime.Files;
@@ -10,7 +11,8 @@ using ShmGen.Runtime.Locking;
 
 namespace ShmGen.Runtime;
 
-/// <summary>Restores a payload's invariants after a lock holder died mid-update (the struct's <c>OnLockAbandoned</c>).</summary>
+/// <summary>Restores a payload's invariants after a lock holder died mid-update (the struct's <c>OnLockAbandoned</c>).
+/// Infrastructure for generated code.</summary>
 /// <typeparam name="T">The payload type.</typeparam>
 /// <param name="data">The payload, with the lock held.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]

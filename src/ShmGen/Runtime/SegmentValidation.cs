@@ -2,6 +2,7 @@ using System;
 using System.Text;
 using System.Threading;
 using ShmGen.Contract;
+using ShmGen.Inspection;
 
 namespace ShmGen.Runtime;
 

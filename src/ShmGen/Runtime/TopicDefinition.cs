@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Globalization;
 using System.IO;
+using ShmGen.Inspection;
 
 namespace ShmGen.Runtime;
 
@@ -73,13 +74,13 @@ public sealed class TopicDefinition
     }
 
     /// <summary>How many of the latest items the ring keeps.</summary>
-    public int Capacity { get; }
+    internal int Capacity { get; }
 
     /// <summary>The item's size in bytes.</summary>
-    public int ItemSize { get; }
+    internal int ItemSize { get; }
 
     /// <summary>The topic's segment: kind <see cref="SegmentKind.Topic"/>, payload = control block + slots.</summary>
-    public SegmentDefinition Segment { get; }
+    internal SegmentDefinition Segment { get; }
 
     /// <summary>Bytes from one slot to the next.</summary>
     internal int SlotStride { get; }

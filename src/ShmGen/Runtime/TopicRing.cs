@@ -164,6 +164,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
 
             // The CAS (or the fetch-add, when the item was given up) fences the change before the read of the word.
             QueueSignal.Notify(ref control->Published);
+            ShmGenMetrics.CountOne(ShmGenMetrics.TopicPublished, _mapping);
             return sequence;
         }
         finally
@@ -325,6 +326,7 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
 
             if (writerGone || (!beingWritten && now - holeSince >= HoleGrace) || owner == QueueClaim.Tombstone)
             {
+                ShmGenMetrics.CountOne(ShmGenMetrics.TopicMissed, _mapping);
                 missed++;
                 cursor++;
                 holeSince = 0;
@@ -386,17 +388,20 @@ public sealed unsafe partial class TopicRing<T> : IDisposable
     private void SkipLapped(long next, ref long cursor, ref long missed, ref long holeSince)
     {
         var target = unchecked(next - Math.Max(1, _capacity / 2));
+        var skipped = 1L;
         if (unchecked(target - cursor) > 0)
         {
-            missed += unchecked(target - cursor);
+            skipped = unchecked(target - cursor);
             cursor = target;
         }
         else
         {
             // Closer than half a ring to the newest (or a peer rewrote NextSequence backwards): pass this slot only.
-            missed++;
             cursor++;
         }
+
+        missed += skipped;
+        ShmGenMetrics.Count(ShmGenMetrics.TopicMissed, skipped, _mapping.Name);
 
         holeSince = 0;
     }

@@ -34,7 +34,7 @@ public sealed class TopicSubscriber<T> : IDisposable
     public long Missed => Volatile.Read(ref _missed);
 
     /// <summary>The sequence number of the next item this subscriber reads.</summary>
-    public long Position => Volatile.Read(ref _cursor);
+    internal long Position => Volatile.Read(ref _cursor);
 
     /// <summary>Takes the next item, waiting until one is published.</summary>
     /// <returns>A copy of the item.</returns>
@@ -56,7 +56,7 @@ public sealed class TopicSubscriber<T> : IDisposable
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>Whether an item was taken.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryReceive(out T item, TimeSpan timeout, CancellationToken cancellationToken)
+    internal bool TryReceive(out T item, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Deadline.Validate(timeout);
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -39,7 +39,7 @@ namespace Demo
         private static readonly global::ShmGen.Runtime.SegmentDefinition s_definition = new(
             DefaultName,
             "Demo.Registers",
-            global::ShmGen.Runtime.SegmentKind.Segment,
+            global::ShmGen.Inspection.SegmentKind.Segment,
             LayoutFingerprint,
             LayoutDescription,
             32,

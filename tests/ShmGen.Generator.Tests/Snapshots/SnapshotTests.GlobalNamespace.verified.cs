@@ -37,7 +37,7 @@ internal sealed partial class GlobalCounterSegment : global::System.IDisposable
     private static readonly global::ShmGen.Runtime.SegmentDefinition s_definition = new(
         DefaultName,
         "GlobalCounter",
-        global::ShmGen.Runtime.SegmentKind.Segment,
+        global::ShmGen.Inspection.SegmentKind.Segment,
         LayoutFingerprint,
         LayoutDescription,
         4,

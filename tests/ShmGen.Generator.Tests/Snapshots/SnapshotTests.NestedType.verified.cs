@@ -43,7 +43,7 @@ namespace Demo
                 private static readonly global::ShmGen.Runtime.SegmentDefinition s_definition = new(
                     DefaultName,
                     "Demo.Outer.Middle.Inner",
-                    global::ShmGen.Runtime.SegmentKind.Segment,
+                    global::ShmGen.Inspection.SegmentKind.Segment,
                     LayoutFingerprint,
                     LayoutDescription,
                     16,

@@ -53,6 +53,7 @@ public sealed unsafe partial class QueueRing<T>
         }
 
         // The call's reference now belongs to the operation, released when it completes.
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueFullWaits, _mapping);
         var operation = AsyncOperation.Rent();
         operation.Start(this, enqueue: true, item, cancellationToken);
         return new ValueTask(operation, operation.Version);
@@ -95,6 +96,7 @@ public sealed unsafe partial class QueueRing<T>
             throw;
         }
 
+        ShmGenMetrics.CountOne(ShmGenMetrics.QueueEmptyWaits, _mapping);
         var operation = AsyncOperation.Rent();
         operation.Start(this, enqueue: false, default, cancellationToken);
         return new ValueTask<T>(operation, operation.Version);

@@ -59,7 +59,9 @@ internal sealed unsafe class HeaderLock : SegmentLock
         // (whose repair hook is about to touch the data), make sure the data is still there.
         ThrowIfCut();
         var held = Local.HeldByCurrentThread;
+        var waitStarted = ShmGenMetrics.LockWaitStarting();
         var result = FutexLock.AcquireContended(_block, LockOwner.Self, deadline, held, disposing, SegmentName);
+        ShmGenMetrics.LockWaitEnded(SegmentName, waitStarted, result);
         if (result == LockAcquisition.AcquiredAbandoned && CutSize() is { } size)
         {
             // Every later Lock must refuse it too, not find a free lock and touch the missing pages.
