@@ -336,6 +336,11 @@ try
                 return ShmGen.TestPeer.RoleVerbs.Run(args);
             }
 
+            if (ShmGen.TestPeer.CoordinationVerbs.Handles(verb))
+            {
+                return ShmGen.TestPeer.CoordinationVerbs.Run(args);
+            }
+
             Console.Error.WriteLine($"unknown verb {verb}");
             return 2;
     }
