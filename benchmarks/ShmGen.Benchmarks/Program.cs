@@ -6,6 +6,7 @@
 //              are installed, and skipped with a note otherwise)
 //   nats       64 B items through the ShmGen.Nats bridges beside plain NATS.Net publishes: items/s, p50/p99 latency
 //   async      wake-up latency of DequeueAsync beside sync Dequeue between two processes; threads with 1,000 pending calls
+//   snapshot   a collector's Lock+Dispose rate alone and beside a monitor process taking Snapshot(); the monitor's reads/s
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
 using System.CommandLine;
 using System.Globalization;
@@ -100,6 +101,23 @@ asyncChild.SetAction(result => AsyncWakeupRunner.RunConsumer(
     result.GetValue(asyncChildArguments[2])!,
     int.Parse(result.GetValue(asyncChildArguments[3])!, CultureInfo.InvariantCulture)).GetAwaiter().GetResult());
 
+var snapshotWindow = new Option<int>("--window-ms") { Description = "Milliseconds per row and round (default 500).", DefaultValueFactory = _ => 500 };
+var snapshotRounds = new Option<int>("--rounds") { Description = "Interleaved rounds; rows show the median (default 5).", DefaultValueFactory = _ => 5 };
+var snapshotMode = new Command("snapshot", "A collector's Lock+Dispose rate alone and beside a monitor process taking Snapshot(), as a markdown table.") { snapshotWindow, snapshotRounds };
+snapshotMode.SetAction(result => ShmGen.Benchmarks.Snapshot.SnapshotRunner.Run(
+    System.TimeSpan.FromMilliseconds(result.GetValue(snapshotWindow)), System.Math.Max(1, result.GetValue(snapshotRounds))));
+var snapshotChildArguments = new[] { "status", "control", "cpu" }.Select(name => new Argument<string>(name)).ToArray();
+var snapshotChild = new Command("snapshot-child", "The monitor of the snapshot mode (started by snapshot).") { Hidden = true };
+foreach (var argument in snapshotChildArguments)
+{
+    snapshotChild.Add(argument);
+}
+
+snapshotChild.SetAction(result => ShmGen.Benchmarks.Snapshot.SnapshotRunner.RunChild(
+    result.GetValue(snapshotChildArguments[0])!,
+    result.GetValue(snapshotChildArguments[1])!,
+    int.Parse(result.GetValue(snapshotChildArguments[2])!, CultureInfo.InvariantCulture)));
+
 var natsItems = new Option<int>("--items") { Description = "Items per throughput row (default 200,000).", DefaultValueFactory = _ => 200_000 };
 var natsSamples = new Option<int>("--samples") { Description = "One-at-a-time latency samples per row (default 5,000).", DefaultValueFactory = _ => 5_000 };
 var natsRounds = new Option<int>("--rounds") { Description = "Interleaved rounds over all mechanisms (default 5); rows show the median round.", DefaultValueFactory = _ => 5 };
@@ -108,7 +126,7 @@ var nats = new Command("nats", "64 B items through the NATS bridges beside plain
 nats.SetAction(result => ShmGen.Benchmarks.Nats.NatsRunner.RunAsync(
     result.GetValue(natsItems), result.GetValue(natsSamples), System.Math.Max(1, result.GetValue(natsRounds)), result.GetValue(natsJson)).GetAwaiter().GetResult());
 
-var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, micro, generator, nats };
+var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, snapshotMode, snapshotChild, micro, generator, nats };
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return root.Parse(args).Invoke();

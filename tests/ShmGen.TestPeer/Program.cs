@@ -341,6 +341,11 @@ try
                 return ShmGen.TestPeer.MetricVerbs.Run(args);
             }
 
+            if (ShmGen.TestPeer.CoordinationVerbs.Handles(verb))
+            {
+                return ShmGen.TestPeer.CoordinationVerbs.Run(args);
+            }
+
             Console.Error.WriteLine($"unknown verb {verb}");
             return 2;
     }

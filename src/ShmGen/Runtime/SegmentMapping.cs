@@ -350,8 +350,20 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     public bool Wait<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
         where T : unmanaged
     {
-        var deadline = Deadline.After(timeout);
-        var header = _headerLock ?? throw ConditionNotSupported();
+        long deadline;
+        HeaderLock header;
+        try
+        {
+            deadline = Deadline.After(timeout);
+            header = _headerLock ?? throw ConditionNotSupported();
+        }
+        catch
+        {
+            // The Guard forgets the lock when Wait throws, so it must not stay held.
+            ReleaseLock();
+            throw;
+        }
+
         var notified = false;
         try
         {
@@ -367,6 +379,13 @@ public sealed unsafe partial class SegmentMapping : IDisposable
                     $"Guard.Wait on shared memory segment '/{Name}' could not re-acquire the lock within LockTimeout ({DefaultLockTimeout})" +
                     _lock.DescribeHolder() + "; the guard no longer holds it.");
             }
+        }
+
+        if (!notified && IsDisposeRequested)
+        {
+            // A loop around Wait would otherwise spin on a handle that is going away: end it as Lock does.
+            ReleaseLock();
+            throw new ObjectDisposedException(Name, $"Shared memory segment '/{Name}' was disposed while this thread waited in Guard.Wait; the guard no longer holds the lock.");
         }
 
         return notified;
@@ -582,7 +601,18 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     {
         // The Guard's reference is still held, so the mapping cannot go away; a dispose request must not stop us
         // getting the lock back, since the Guard's Dispose will release it.
-        var acquisition = _lock.Acquire(Deadline.After(DefaultLockTimeout), static () => false);
+        LockAcquisition acquisition;
+        try
+        {
+            acquisition = _lock.Acquire(Deadline.After(DefaultLockTimeout), static () => false);
+        }
+        catch
+        {
+            // Not recoverable, or a file cut shorter: the lock is not held, so the Guard's reference goes too.
+            ExitGuard();
+            throw;
+        }
+
         abandoned = acquisition == LockAcquisition.AcquiredAbandoned;
         if (acquisition == LockAcquisition.TimedOut)
         {

@@ -24,6 +24,7 @@ internal struct LockBlock
     /// <summary>Odd while a holder may be mid-update, even when the data is stable; every release publishes a new value.</summary>
     [FieldOffset(4)] public uint Sequence;
 
-    /// <summary>The condition variable of <c>Guard.Wait</c>: bit 0 "someone waits", bits 1..31 an epoch every notify advances.</summary>
+    /// <summary>The condition variable of <c>Guard.Wait</c> (<see cref="ConditionWait"/>): bit 0 "someone waits", bit 1 "one may
+    /// be parked", bits 2..31 an epoch every notify advances.</summary>
     [FieldOffset(8)] public int Condition;
 }
