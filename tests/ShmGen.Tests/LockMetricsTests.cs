@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Threading;
 using ShmGen.Testing;
 
 namespace ShmGen.Tests;
@@ -72,5 +73,46 @@ public sealed class LockMetricsTests
         Assert.Equal(1, metrics.Sum(Contended));
         Assert.Single(metrics.Values(WaitDuration));
         Assert.Equal(2, metrics.Sum(Timeouts));
+    }
+
+    [Fact]
+    public void A_Raw_segments_semaphore_records_a_timed_out_wait_and_nothing_for_an_uncontended_lock()
+    {
+        using var scratch = new ScratchSegment();
+        using var segment = RawCellSegment.Create(scratch.Options);
+        try
+        {
+            using var metrics = new MetricRecorder(scratch.Name);
+            using (segment.Lock())
+            {
+            }
+
+            Assert.Equal(string.Empty, metrics.Describe());
+
+            // Another thread of this process holds the semaphore, as a C peer would.
+            using var held = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var holder = new Thread(() =>
+            {
+                using (segment.Lock())
+                {
+                    held.Set();
+                    release.Wait();
+                }
+            });
+            holder.Start();
+            held.Wait();
+            Assert.False(segment.TryLock(TimeSpan.FromMilliseconds(50), out _));
+            release.Set();
+            holder.Join();
+
+            Assert.Equal(1, metrics.Sum(Timeouts));
+            Assert.Equal(0, metrics.Sum(Contended));
+            Assert.Empty(metrics.Values(WaitDuration));
+        }
+        finally
+        {
+            segment.Unlink();   // the semaphore file too
+        }
     }
 }
