@@ -111,8 +111,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotDisposed = Create(
         DiagnosticIds.NotDisposed,
         "Segment or queue handle is never disposed",
-        "'{0}' is never disposed: its mapping leaks until the process exits",
-        "Each handle maps the segment and holds a shared flock on it; until it is disposed the memory stays mapped and other processes see it as in use. Use a using declaration or statement, or call Dispose in a finally block.",
+        "'{0}' is {1}: its mapping leaks until the process exits",
+        "Each handle maps the segment and holds a shared flock on it; until it is disposed the memory stays mapped and other processes see it as in use. The analysis follows every path through the member: a handle that is still mapped where the member ends on some path (an early return, a branch that forgets it, a loop that opens again before disposing) is reported. Use a using declaration or statement, or call Dispose in a finally block. Handles returned, stored in a field or passed on are their new owner's.",
         LifetimeCategory,
         DiagnosticSeverity.Warning);
 
@@ -128,7 +128,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.GuardNotDisposed,
         "Lock guard is never disposed",
         "The Guard returned by '{0}' is {1}: the lock is never released and every other process blocks on it",
-        "The lock is process-shared and released only when the Guard is disposed, on the same thread. A discarded or forgotten Guard keeps it held until this process dies, so every other process waiting for it hangs. Use using var guard = segment.Lock().",
+        "The lock is process-shared and released only when the Guard is disposed, on the same thread. A discarded or forgotten Guard keeps it held until this process dies, so every other process waiting for it hangs. The analysis follows every path: a Guard still held where the member ends on some path (an early return, a TryLock that succeeded but whose guard is never disposed, a guard variable overwritten by a second Lock) is reported. Use using var guard = segment.Lock().",
         ConcurrencyCategory,
         DiagnosticSeverity.Error);
 
@@ -137,6 +137,22 @@ internal static class DiagnosticDescriptors
         "Reference from a Guard escapes the Guard's scope",
         "'{0}' lets a reference into shared memory outlive the Guard '{1}': it is used after the lock is released",
         "The ref accessors of a Guard point into shared memory and are only safe while the Guard holds the lock. A ref returned from the method, or stored in a ref variable that outlives the Guard, lets code read and write after the lock is released, racing with other processes.",
+        ConcurrencyCategory,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor UseAfterDispose = Create(
+        DiagnosticIds.UseAfterDispose,
+        "Guard used after it was disposed",
+        "'{0}' is used after the Guard '{1}' was disposed: the lock is no longer held",
+        "Disposing a Guard releases the lock. A later access through the Guard, or through a ref or Span taken from it, reads or writes shared memory that other processes are already changing. Move the access before Dispose, or take the lock again.",
+        ConcurrencyCategory,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor WaitOutsideLoop = Create(
+        DiagnosticIds.WaitOutsideLoop,
+        "Guard.Wait not inside a loop that re-checks its condition",
+        "'{0}' is not inside a loop that re-checks the condition it waits for: a spurious or stolen wake-up goes unnoticed",
+        "Wait, like Monitor.Wait, may return without the condition being true: a wake-up can be spurious, meant for another waiter, or the state can change again before this process re-acquires the lock. Wait in a loop that re-checks the condition (while (!ready) guard.Wait();) so each wake-up is checked.",
         ConcurrencyCategory,
         DiagnosticSeverity.Warning);
 

@@ -18,5 +18,7 @@ internal static class DiagnosticIds
     public const string WriteOutsideLock = "SHM201";
     public const string GuardNotDisposed = "SHM202";
     public const string GuardRefEscapes = "SHM203";
+    public const string UseAfterDispose = "SHM204";
+    public const string WaitOutsideLoop = "SHM205";
     public const string WideMode = "SHM301";
 }

@@ -8,6 +8,7 @@
 //   async      wake-up latency of DequeueAsync beside sync Dequeue between two processes; threads with 1,000 pending calls
 //   snapshot   a collector's Lock+Dispose rate alone and beside a monitor process taking Snapshot(); the monitor's reads/s
 //   generator  ShmGenerator cost for 10/100/1000 annotated structs, and for an unrelated edit on a reused driver
+//   analyzers  ShmGen's analyzers over one 1,000-method file with 500 segment uses
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
@@ -85,6 +86,9 @@ var structCounts = new Option<int[]>("--structs") { Description = "Annotated str
 var generator = new Command("generator", "Time ShmGenerator with a GeneratorDriver: cold runs and an unrelated edit.") { structCounts };
 generator.SetAction(result => GeneratorCostRunner.Run(result.GetValue(structCounts) is { Length: > 0 } counts ? counts : [10, 100, 1000]));
 
+var analyzersMode = new Command("analyzers", "Time ShmGen's analyzers over one 1,000-method file with 500 segment uses.");
+analyzersMode.SetAction(_ => AnalyzerCostRunner.Run());
+
 var asyncSamples = new Option<int>("--samples") { Description = "Wake-ups per row (default 2,000).", DefaultValueFactory = _ => 2000 };
 var asyncMode = new Command("async", "Wake-up latency of DequeueAsync and Dequeue between processes, and threads with 1,000 pending calls.") { asyncSamples };
 asyncMode.SetAction(result => AsyncWakeupRunner.Run(result.GetValue(asyncSamples), System.TimeSpan.FromMilliseconds(1)));
@@ -126,7 +130,7 @@ var nats = new Command("nats", "64 B items through the NATS bridges beside plain
 nats.SetAction(result => ShmGen.Benchmarks.Nats.NatsRunner.RunAsync(
     result.GetValue(natsItems), result.GetValue(natsSamples), System.Math.Max(1, result.GetValue(natsRounds)), result.GetValue(natsJson)).GetAwaiter().GetResult());
 
-var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, snapshotMode, snapshotChild, micro, generator, nats };
+var root = new RootCommand("ShmGen benchmarks: the IPC comparison table, micro benchmarks and generator cost.") { ipc, ipcChild, queue, queueChild, asyncMode, asyncChild, snapshotMode, snapshotChild, micro, generator, analyzersMode, nats };
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return root.Parse(args).Invoke();

@@ -33,6 +33,8 @@ public class DescriptorTests
         { "SHM201", DiagnosticSeverity.Warning },
         { "SHM202", DiagnosticSeverity.Error },
         { "SHM203", DiagnosticSeverity.Warning },
+        { "SHM204", DiagnosticSeverity.Warning },
+        { "SHM205", DiagnosticSeverity.Warning },
         { "SHM301", DiagnosticSeverity.Warning },
     };
 
@@ -44,6 +46,7 @@ public class DescriptorTests
         new ModeAnalyzer(),
         new LifetimeAnalyzer(),
         new LockDisciplineAnalyzer(),
+        new GuardWaitAnalyzer(),
     ];
 
     private static IEnumerable<DiagnosticDescriptor> Descriptors() =>

@@ -326,7 +326,7 @@ public class LockDisciplineAnalyzerTests
                     value = ref {|SHM203:guard.Value|};
                 }
 
-                value = 5;
+                {|SHM204:value|} = 5;
             }
         }
         """);

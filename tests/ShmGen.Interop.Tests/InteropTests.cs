@@ -115,7 +115,8 @@ public sealed class InteropTests
             try
             {
                 using var other = ReadingSegment.Open(scratch.Options);
-                var free = other.TryLock(TimeSpan.FromMilliseconds(50), out _);
+                var free = other.TryLock(TimeSpan.FromMilliseconds(50), out var early);
+                early.Dispose();
                 parked.Set();
                 if (!free)
                 {
