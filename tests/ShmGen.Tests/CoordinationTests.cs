@@ -215,8 +215,8 @@ public sealed class CoordinationTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A million snapshots (and more, until 2,000 were fresh) of a 256-byte struct while another process rewrites it under
-    /// the lock as fast as it can: not one is torn, and thousands are fresh (the writer really ran during the reads).
+    /// A million snapshots (and more, until 500 were fresh) of a 256-byte struct while another process rewrites it under
+    /// the lock as fast as it can: not one is torn, and at least 100 are fresh (the writer really ran during the reads).
     /// </summary>
     [Fact]
     public void AMillionSnapshotsWhileAnotherProcessWritesFlatOut_NoneIsTorn()
@@ -230,9 +230,9 @@ public sealed class CoordinationTests(ITestOutputHelper output)
         int torn = 0, fresh = 0, rawTorn = 0;
         long last = -1;
         var watch = Stopwatch.StartNew();
-        // At least a million reads, and on until 2,000 were fresh: on a loaded machine the writer may get little CPU.
+        // At least a million reads, and on until 500 were fresh: on a loaded machine the writer may get little CPU.
         var i = 0;
-        for (; i < Reads || (fresh < 2_000 && watch.Elapsed < TimeSpan.FromSeconds(30)); i++)
+        for (; i < Reads || (fresh < 500 && watch.Elapsed < TimeSpan.FromSeconds(30)); i++)
         {
             var copy = segment.Snapshot();
             if (!TelemetryFields.IsConsistent(copy))
@@ -258,7 +258,7 @@ public sealed class CoordinationTests(ITestOutputHelper output)
         writer.Kill();
         output.WriteLine($"{i} snapshots in {watch.Elapsed.TotalMilliseconds:F0} ms: {torn} torn, {fresh} fresh; {rawTorn} of {i / 1024} unsynchronized reads torn");
         Assert.Equal(0, torn);
-        Assert.True(fresh >= 1000, $"only {fresh} fresh snapshots: the writer did not run during the reads");
+        Assert.True(fresh >= 100, $"only {fresh} fresh snapshots: the writer did not run during the reads");
         segment.Unlink();
     }
 

@@ -42,6 +42,7 @@ internal static class SnapshotRunner
     private const int FlatOut = 1;
     private const int Paced = 2;
     private const int Exit = 3;
+    private const int SpinOnly = 4;
     private const int PacedPerSecond = 100_000;
     private const int PacedCollectorPerSecond = 1_000_000;
 
@@ -72,10 +73,12 @@ internal static class SnapshotRunner
             var withFlatOut = new List<(double Writer, double Reads, double Fresh)>();
             var withPaced = new List<(double Writer, double Reads, double Fresh)>();
             var pacedCollector = new List<(double Writer, double Reads, double Fresh)>();
+            var spinning = new List<(double Writer, double Reads, double Fresh)>();
             Collect(status, TimeSpan.FromMilliseconds(200));
             for (var round = 0; round < rounds; round++)
             {
                 alone.Add(Collect(status, window));
+                spinning.Add(WithMonitor(status, control, monitor, SpinOnly, window));
                 withFlatOut.Add(WithMonitor(status, control, monitor, FlatOut, window));
                 withPaced.Add(WithMonitor(status, control, monitor, Paced, window));
                 pacedCollector.Add(WithMonitor(status, control, monitor, FlatOut, window, PacedCollectorPerSecond));
@@ -85,6 +88,7 @@ internal static class SnapshotRunner
             Console.WriteLine("| collector | Lock+Dispose/s | vs alone | monitor Snapshot()/s | fresh snapshots |");
             Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
             Console.WriteLine($"| alone | {baseline:N0} | 1.00 | - | - |");
+            Row("with the monitor process spinning, reading nothing (control)", spinning, baseline);
             Row("with a monitor taking Snapshot() flat out", withFlatOut, baseline);
             Row($"with a monitor taking {PacedPerSecond:N0} Snapshot()/s", withPaced, baseline);
             Console.WriteLine();
@@ -143,6 +147,14 @@ internal static class SnapshotRunner
             {
                 for (var i = 0; i < 64; i++)
                 {
+                    if (phase == SpinOnly)
+                    {
+                        // The control: the other CPU busy without touching the segment, to tell what sharing the
+                        // cache lines costs the collector from what a busy sibling CPU costs it.
+                        Thread.SpinWait(10);
+                        continue;
+                    }
+
                     if (phase == Paced)
                     {
                         next += interval;

@@ -345,7 +345,8 @@ public sealed unsafe partial class SegmentMapping : IDisposable
     /// <summary>
     /// <c>Guard.Wait</c>: with the lock held, releases it, waits for <see cref="Notify"/>/<see cref="NotifyAll"/> or the
     /// timeout, and re-acquires it before returning (<see langword="false"/>: re-acquired after the timeout ran out). If
-    /// it throws, the lock is not held and the Guard's reference is released.
+    /// it throws (<see cref="ObjectDisposedException"/> when the handle was disposed meanwhile), the lock is not held and
+    /// the Guard's reference is released.
     /// </summary>
     public bool Wait<T>(TimeSpan timeout, LockRepair<T>? repair, out bool abandoned)
         where T : unmanaged
