@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis.Operations;
+using ShmGen.Contract;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -57,6 +60,12 @@ internal static class FlowRules
             }
         }
 
+        // Most members never touch a segment: build no graph for them.
+        if (!roots.Any(root => root.DescendantsAndSelf().Any(operation => Touches(operation, symbols))))
+        {
+            return [];
+        }
+
         var flow = new FlowContext(symbols, roots, context.CancellationToken);
         var graphs = new List<ControlFlowGraph>();
         foreach (var block in context.OperationBlocks)
@@ -70,6 +79,15 @@ internal static class FlowRules
 
         return [.. flow.Diagnostics];
     }
+
+    /// <summary>An operation whose value is a segment, queue or topic handle or a Guard (the name is a cheap first test).</summary>
+    private static bool Touches(IOperation operation, ShmGenSymbols symbols) =>
+        operation.Type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } type &&
+        (type.Name.EndsWith(ShmContract.SegmentSuffix, System.StringComparison.Ordinal) ||
+         type.Name.EndsWith(ShmContract.QueueSuffix, System.StringComparison.Ordinal) ||
+         type.Name.EndsWith(ShmContract.TopicSuffix, System.StringComparison.Ordinal) ||
+         type.Name == Layout.GeneratedNames.Guard) &&
+        (symbols.IsGeneratedHandle(type) || symbols.IsGuard(type));
 
     /// <summary>The graph of a method body, constructor, initializer; null for blocks Roslyn builds none for (attributes).</summary>
     private static ControlFlowGraph? Graph(OperationBlockAnalysisContext context, IOperation block)
