@@ -11,7 +11,11 @@ namespace ShmGen.Benchmarks.Throughput;
 /// check that each producer's items arrive in increasing order. The parent adds the consumers' tallies and requires
 /// every producer's count and sum to be exact: nothing lost, nothing twice.
 /// </summary>
-internal sealed class ItemTally(int producers)
+/// <param name="producers">How many producers stamp items.</param>
+/// <param name="measuredFrom">The first measured sequence number (the producers' warm-up count): a topic subscriber
+/// that was lapped during the warm-up may have received fewer warm-up items than were sent, so its measured items are
+/// counted, not derived.</param>
+internal sealed class ItemTally(int producers, long measuredFrom)
 {
     private readonly long[] _counts = new long[producers];
     private readonly long[] _sums = new long[producers];
@@ -39,17 +43,25 @@ internal sealed class ItemTally(int producers)
         _last[producer] = sequence;
         _counts[producer]++;
         _sums[producer] += sequence;
+        if (sequence >= measuredFrom)
+        {
+            Measured++;
+        }
+
         return true;
     }
 
     /// <summary>Items the consumer was told it missed (a topic subscriber's <c>Missed</c>); 0 for queues and streams.</summary>
     public long Missed { get; set; }
 
+    /// <summary>Items received with a sequence number at or past <c>measuredFrom</c>, over all producers.</summary>
+    public long Measured { get; private set; }
+
     public void MarkEnd() => End = Stopwatch.GetTimestamp();
 
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"end={End} counts={string.Join(',', _counts)} sums={string.Join(',', _sums)} missed={Missed}");
+        $"end={End} counts={string.Join(',', _counts)} sums={string.Join(',', _sums)} missed={Missed} measured={Measured}");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Throw(long stamp, int producer) => throw new InvalidOperationException(

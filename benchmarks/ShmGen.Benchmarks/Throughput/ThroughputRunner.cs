@@ -147,7 +147,7 @@ internal static class ThroughputRunner
         }
         else
         {
-            var tally = new ItemTally(child.Producers);
+            var tally = new ItemTally(child.Producers, child.Warmup);
             chosen.Consume(child, tally, Ready);
             result = tally.Describe();
         }
@@ -242,7 +242,7 @@ internal static class ThroughputRunner
                         throw new InvalidOperationException($"{mechanism.Name}: {producers * sent} items published, a subscriber received {childCounts.Sum()} and missed {childMissed}");
                     }
 
-                    slowest = Math.Min(slowest, childCounts.Sum() - (producers * warmup));
+                    slowest = Math.Min(slowest, long.Parse(fields["measured"], CultureInfo.InvariantCulture));
                     missed += childMissed;
                     continue;
                 }
@@ -257,8 +257,8 @@ internal static class ThroughputRunner
             var seconds = (double)(end - start) / Stopwatch.Frequency;
             if (mechanism.Broadcast)
             {
-                // The slowest subscriber's measured items (its warm-up items assumed received) over the whole run.
-                return (Math.Max(0, slowest) / seconds, missed);
+                // The slowest subscriber's measured items (those stamped after the warm-up) over the measured run.
+                return (slowest / seconds, missed);
             }
 
             // Every producer's items 0..n-1 arrived once each: the count is n and the sequence numbers add up to n(n-1)/2.
