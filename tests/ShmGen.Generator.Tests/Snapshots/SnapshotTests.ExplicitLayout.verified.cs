@@ -165,6 +165,10 @@ namespace Demo
             /// </summary>
             /// <param name="timeout">How long to wait for a notification; <see cref="global::System.Threading.Timeout.InfiniteTimeSpan"/> waits forever.</param>
             /// <returns><see langword="false"/> when the lock was taken again after the timeout ran out.</returns>
+            /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite; the lock is released.</exception>
+            /// <exception cref="global::System.NotSupportedException">A Raw segment (its semaphore lock has no condition); the lock is released.</exception>
+            /// <exception cref="global::System.TimeoutException">The lock could not be taken again within the segment's LockTimeout; this guard no longer holds it.</exception>
+            /// <exception cref="global::System.ObjectDisposedException">The segment handle was disposed while this thread waited; the lock is released.</exception>
             public bool Wait(global::System.TimeSpan timeout)
             {
                 var mapping = _mapping ?? throw global::ShmGen.Runtime.SegmentMapping.GuardReleased();
