@@ -57,6 +57,10 @@ internal static unsafe class ConditionWait
     private const int FlagMask = Armed | Sleeping;
     private const int EpochStep = 4;
 
+    // Failed CASes a notify accepts (each means the word changed under it: a waiter setting Sleeping, or a peer) before
+    // it falls back to an unconditional add and a wake of everyone.
+    private const int MaxNotifyAttempts = 64;
+
     // Checks of the deadline while spinning: one every this many spins (a clock read costs more than a spin).
     private const int DeadlineCheckMask = 63;
 
@@ -142,8 +146,19 @@ internal static unsafe class ConditionWait
 
         bool keepFlags;
         int next;
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
+            if (attempt == MaxNotifyAttempts)
+            {
+                // A peer keeps rewriting the word under our CAS: advance the epoch with one add, which cannot fail and
+                // orders with a waiter's Sleeping CAS just as the CAS would, and wake everyone. Extra wake-ups are
+                // spurious ones, which callers re-check anyway; a notify must not loop on a word a peer controls.
+                Interlocked.Add(ref *condition, EpochStep);
+                Interlocked.Increment(ref s_wakeSystemCalls);
+                Futex.Wake(condition, int.MaxValue);
+                return;
+            }
+
             // NotifyAll: every waiter leaves (the parked ones are woken), so the flags go. Notify with sleepers: only one
             // is woken, the others stay parked, so the flags stay. Notify without sleepers: every waiter is spinning and
             // sees the new epoch, so the flags go.
