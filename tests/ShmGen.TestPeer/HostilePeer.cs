@@ -9,7 +9,8 @@ namespace ShmGen.Testing;
 /// <summary>
 /// A hostile writer of a segment: it maps the file like any process with write permission can, without ShmGen, and
 /// writes what an attacker would into the header's lock block (offset 64: the lock word, the snapshot sequence, the
-/// condition word). The runtime must survive every one of these (docs/architecture.md, "The lock").
+/// condition word), or into a Raw segment's semaphore file. The runtime must survive every one of these
+/// (docs/architecture.md, "The lock").
 /// </summary>
 internal static unsafe class HostilePeer
 {
@@ -17,15 +18,31 @@ internal static unsafe class HostilePeer
 
     public static int Run(string name, string pattern)
     {
+        // A segment's header page, or the whole 32-byte sem_t file of a Raw segment's lock ("random-semaphore").
+        var semaphore = pattern == "random-semaphore";
         using var file = MemoryMappedFile.CreateFromFile("/dev/shm/" + name, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.ReadWrite);
-        using var view = file.CreateViewAccessor(0, 4096);
+        using var view = file.CreateViewAccessor(0, semaphore ? 32 : 4096);
         byte* mapping = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref mapping);
         try
         {
-            var block = (uint*)(mapping + LockBlockOffset);
+            var block = (uint*)(mapping + (semaphore ? 0 : LockBlockOffset));
             switch (pattern)
             {
+                case "random-semaphore":
+                {
+                    // The sem_t's value, waiter count, private field and padding, rewritten as fast as this core allows.
+                    var random = new Random(4321);
+                    Console.WriteLine("scribbling");
+                    while (true)
+                    {
+                        for (var i = 0; i < 8; i++)
+                        {
+                            Volatile.Write(ref block[i], (uint)random.Next() | (random.Next(2) == 0 ? 0 : 0x8000_0000u));
+                        }
+                    }
+                }
+
                 case "random":
                 {
                     // Every word of the block, rewritten as fast as this core allows, until killed.

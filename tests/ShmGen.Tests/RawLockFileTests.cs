@@ -236,6 +236,45 @@ public sealed class RawLockFileTests
         }
     }
 
+    [Fact]
+    public void A_peer_rewriting_the_semaphore_on_every_iteration_never_crashes_hangs_or_outlasts_a_timeout()
+    {
+        // The lock's wait and post run glibc's protocol on words a same-uid peer can write: every Lock must end by its
+        // timeout and every release return, whatever the value, waiter count and private field say.
+        using var scratch = new RawScratch();
+        using var segment = RawCellSegment.Create(scratch.Options);
+        using var hostile = Peer.Start("scribble-lock", System.IO.Path.GetFileName(scratch.SemaphorePath), "random-semaphore");
+        hostile.WaitForLine("scribbling");
+
+        var timeout = TimeSpan.FromMilliseconds(50);
+        var slack = TimeSpan.FromSeconds(2);
+        int acquired = 0, timedOut = 0, corrupted = 0;
+        var until = Stopwatch.StartNew();
+        while (until.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            var call = Stopwatch.StartNew();
+            try
+            {
+                using var guard = segment.Lock(timeout);
+                guard.Value++;
+                acquired++;
+            }
+            catch (TimeoutException)
+            {
+                timedOut++;
+            }
+            catch (SegmentCorruptedException)
+            {
+                corrupted++; // a release that found the value at SEM_VALUE_MAX
+            }
+
+            Assert.True(call.Elapsed < timeout + slack, $"a Lock({timeout}) and its release took {call.Elapsed}");
+        }
+
+        Assert.True(acquired + timedOut + corrupted > 10, $"acquired {acquired}, timed out {timedOut}, corrupted {corrupted}");
+        Assert.False(hostile.HasExited, hostile.Description);
+    }
+
     /// <summary>What glibc's sem_init(&amp;s, 1, 1) (and so sem_open) makes: a process-shared semaphore of value 1.</summary>
     private static unsafe byte[] InitialSemaphore()
     {
