@@ -17,6 +17,8 @@ namespace ShmGen.Tests;
 /// </summary>
 public sealed class CoordinationTests(ITestOutputHelper output)
 {
+    private static readonly TimeSpan s_hostileSlack = TimeSpan.FromSeconds(2);
+
     private const int Rounds = 10_000;
 
     // The condition word is at this offset of a Standard segment's file: LockBlock at header offset 64, Condition at +8.
@@ -133,6 +135,58 @@ public sealed class CoordinationTests(ITestOutputHelper output)
         segment.Unlink();
     }
 
+    [Theory]
+    [InlineData("random")]
+    [InlineData("flip")]
+    public void Wait_and_Notify_under_a_peer_rewriting_the_lock_block_never_hang_or_outlast_their_timeouts(string pattern)
+    {
+        // The condition word is rewritten too: Notify has no timeout, so it must never loop on the peer's CAS races,
+        // and Wait ends by its timeout plus the re-acquisition's LockTimeout. (In this class, not HostileLockTests,
+        // because its notifies make FUTEX_WAKE calls that the process-wide count the tests above assert on would see.)
+        using var scratch = new ScratchSegment();
+        var lockTimeout = TimeSpan.FromMilliseconds(200);
+        using var segment = CounterSegment.Create(new SegmentOptions { Name = scratch.Name, LockTimeout = lockTimeout });
+        using var hostile = Peer.Start("scribble-lock", scratch.Name, pattern);
+        hostile.WaitForLine("scribbling");
+
+        var timeout = TimeSpan.FromMilliseconds(20);
+        int notified = 0, waited = 0, failed = 0;
+        var until = Stopwatch.StartNew();
+        while (until.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            try
+            {
+                using var guard = segment.Lock(timeout);
+                var call = Stopwatch.StartNew();
+                guard.Notify();
+                guard.NotifyAll();
+                Assert.True(call.Elapsed < s_hostileSlack, $"Notify and NotifyAll took {call.Elapsed}");
+                notified++;
+
+                call.Restart();
+                try
+                {
+#pragma warning disable SHM205 // One bounded wait per round is the point: its duration is what is measured.
+                    _ = guard.Wait(timeout);
+#pragma warning restore SHM205
+                    waited++;
+                }
+                finally
+                {
+                    Assert.True(call.Elapsed < timeout + lockTimeout + s_hostileSlack, $"a Wait({timeout}) with LockTimeout {lockTimeout} took {call.Elapsed}");
+                }
+            }
+            catch (Exception e) when (e is TimeoutException or SegmentCorruptedException)
+            {
+                failed++;
+            }
+        }
+
+        output.WriteLine($"{pattern}: notified {notified}, waits returned {waited}, timed out or corrupt {failed}");
+        Assert.True(notified + failed > 10);
+        Assert.False(hostile.HasExited, hostile.Description);
+    }
+
     /// <summary>Notify and NotifyAll with nobody waiting make no system call and leave the word as it was (no write).</summary>
     [Fact]
     public void NotifyWithoutWaiters_MakesNoSystemCall()
@@ -217,6 +271,10 @@ public sealed class CoordinationTests(ITestOutputHelper output)
     /// <summary>
     /// A million snapshots (and more, until 500 were fresh) of a 256-byte struct while another process rewrites it under
     /// the lock as fast as it can: not one is torn, and at least 100 are fresh (the writer really ran during the reads).
+    /// Reader and writer share CPU 0: on separate cores of a host whose cache lines travel slowly, a flat-out writer's
+    /// stable windows (tens of ns) are shorter than copying 256 bytes it keeps dirtying, and the reader starves (a
+    /// sequence lock's known limit, README "Monitors and waiting consumers"); on one CPU the writer is preempted at every
+    /// point of its update, odd ones included, which is what a torn snapshot needs.
     /// </summary>
     [Fact]
     public void AMillionSnapshotsWhileAnotherProcessWritesFlatOut_NoneIsTorn()
@@ -224,7 +282,8 @@ public sealed class CoordinationTests(ITestOutputHelper output)
         const int Reads = 1_000_000;
         using var scratch = new ScratchSegment();
         using var segment = TelemetrySegment.Create(scratch.Options);
-        using var writer = Peer.Start("telemetry-writer", scratch.Name);
+        using var pinned = CpuPin.CurrentThreadTo(0);
+        using var writer = Peer.Start(["taskset", "-c", "0"], "telemetry-writer", scratch.Name);
         writer.WaitForLine("writing");
 
         int torn = 0, fresh = 0, rawTorn = 0;
@@ -360,4 +419,33 @@ public sealed class CoordinationTests(ITestOutputHelper output)
             System.Threading.Thread.Sleep(5);
         }
     }
+}
+
+/// <summary>Pins the calling thread to one CPU until disposed, then restores its affinity (xunit reuses its threads).</summary>
+internal sealed unsafe class CpuPin : IDisposable
+{
+    private readonly ulong _previous;
+
+    private CpuPin(ulong previous) => _previous = previous;
+
+    public static CpuPin CurrentThreadTo(int cpu)
+    {
+        ulong previous;
+        Assert.Equal(0, sched_getaffinity(0, sizeof(ulong), &previous));
+        var mask = 1UL << cpu;
+        Assert.Equal(0, sched_setaffinity(0, sizeof(ulong), &mask));
+        return new CpuPin(previous);
+    }
+
+    public void Dispose()
+    {
+        var previous = _previous;
+        _ = sched_setaffinity(0, sizeof(ulong), &previous);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sched_getaffinity(int pid, nint size, ulong* mask);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sched_setaffinity(int pid, nint size, ulong* mask);
 }
